@@ -1,0 +1,32 @@
+# multipoint.wms: make demo | make test | make bench | make lint
+# Every target sets up .venv first (Python >= 3.11, packages from PyPI).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.setup-done
+
+.PHONY: setup test demo bench lint clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements-dev.txt tools/setup_venv.py
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python tools/setup_venv.py
+	@touch $(STAMP)
+
+test: setup
+	$(BIN)/python -m pytest tests
+
+demo: setup
+	$(BIN)/python tools/demo.py
+
+bench: setup
+	$(BIN)/python tools/bench.py
+
+lint: setup
+	$(BIN)/python -m pytest tests/static
+
+clean:
+	rm -rf $(VENV) .demo .pytest_cache
