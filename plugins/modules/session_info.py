@@ -1,0 +1,174 @@
+# Copyright: (c) 2026, multipoint.wms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This file holds the documentation only; the work is done on the controller by
+# plugins/action/session_info.py and on the host by the agent.
+
+DOCUMENTATION = r"""
+---
+module: session_info
+short_description: List user sessions on Windows MultiPoint servers and RDS hosts
+version_added: 0.1.0
+description:
+  - Lists the sessions of a Windows MultiPoint server (MultiPoint Server 2011/2012, or the
+    MultiPoint Services role of Windows Server 2016) or of any Remote Desktop session host, with the
+    same fields and filters as M(multipoint.wms.session_disconnect).
+  - Reads C(Get-WmsSession) (2012 without arguments, 2016 with C(-All)) joined with the connect state
+    from the WTS API; never parses the localized text of C(qwinsta) or C(quser).
+  - Runs one command on the host and changes nothing.
+options:
+  session_id:
+    description: Only these session ids. Ids that do not exist are warned about.
+    type: list
+    elements: int
+  users:
+    description:
+      - Only sessions of these users. C(DOMAIN\user) or bare C(user), case-insensitive, C(*) and C(?) wildcards.
+    type: list
+    elements: str
+  exclude_users:
+    description: Leave out sessions of these users. Same format as O(users).
+    type: list
+    elements: str
+  exclude_admins:
+    description: Leave out sessions of administrators, and sessions whose administrator status is unknown.
+    type: bool
+    default: false
+  states:
+    description: Only sessions in these WTS connect states.
+    type: list
+    elements: str
+    choices: [Active, Connected, ConnectQuery, Shadow, Disconnected, Idle, Listen, Reset, Down, Init]
+  include_system:
+    description:
+      - Also list sessions that are not user sessions - session 0 (services), listeners, and sessions
+        where nobody is logged on.
+    type: bool
+    default: false
+  backend:
+    description:
+      - V(auto) reads MultiPoint's sessions when the module is present, else only the WTS API.
+      - V(multipoint) fails clearly when the MultiPoint module is missing. V(wts) uses the WTS API only.
+    type: str
+    choices: [auto, multipoint, wts]
+    default: auto
+attributes:
+  check_mode:
+    support: full
+    details: Read-only; runs the same way in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: windows
+seealso:
+  - module: multipoint.wms.session_disconnect
+  - module: multipoint.wms.session_message
+author:
+  - multipoint.wms contributors
+"""
+
+EXAMPLES = r"""
+- name: List the user sessions
+  multipoint.wms.session_info:
+  register: info
+
+- name: Show who is still connected
+  ansible.builtin.debug:
+    msg: "{{ info.sessions | selectattr('state', 'in', ['Active', 'Idle']) | map(attribute='account') | list }}"
+
+- name: Sessions of students that are disconnected
+  multipoint.wms.session_info:
+    users: ['LAB\student*']
+    states: [Disconnected]
+
+- name: Everything, services session and listeners included
+  multipoint.wms.session_info:
+    include_system: true
+"""
+
+RETURN = r"""
+sessions:
+  description: The sessions that pass the filters, by id.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Session id.
+      type: int
+      sample: 3
+    user:
+      description: User name, empty when nobody is logged on.
+      type: str
+      sample: alice
+    domain:
+      description: Domain (or computer) of the user.
+      type: str
+      sample: LAB
+    account:
+      description: C(DOMAIN\user).
+      type: str
+      sample: LAB\alice
+    station:
+      description: MultiPoint station id (0 for a remote session); null on the WTS backend.
+      type: int
+      sample: 1
+    client:
+      description: Name of the client computer of a remote session.
+      type: str
+      sample: LAB-PC-07
+    is_admin:
+      description: Whether the user is an administrator; null when unknown.
+      type: bool
+      sample: false
+    state:
+      description: WTS connect state.
+      type: str
+      sample: Active
+    wms_state:
+      description: MultiPoint's own C(State); null when MultiPoint does not list the session.
+      type: str
+      sample: ConnectedToStation
+    wms_listed:
+      description: Whether C(Get-WmsSession) listed the session.
+      type: bool
+      sample: true
+    win_station:
+      description: WTS window station name.
+      type: str
+      sample: RDP-Tcp#3
+    system:
+      description: Why this is not a user session (with O(include_system=true)), else null.
+      type: str
+      sample: null
+count:
+  description: Number of sessions returned.
+  returned: success
+  type: int
+  sample: 12
+states:
+  description: Number of returned sessions per connect state.
+  returned: success
+  type: dict
+  sample: {Active: 10, Disconnected: 2}
+generation:
+  description: MultiPoint generation of the host (C(none) on RDS hosts; null with O(backend=wts)).
+  returned: success
+  type: str
+  sample: '2012'
+backend:
+  description: What read the sessions.
+  returned: success
+  type: str
+  sample: multipoint-2012
+module:
+  description: Name and version of the MultiPoint module that was loaded, null when none.
+  returned: success
+  type: dict
+  sample: {name: MultiPoint, version: 1.0.0.0}
+host:
+  description: What the agent found about the host.
+  returned: success
+  type: dict
+  sample: {computer: MPS-01, ps_version: 5.1.14393.0, os_version: 10.0.14393.0, elevated: true}
+"""

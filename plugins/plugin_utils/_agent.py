@@ -1,0 +1,240 @@
+# Copyright: (c) 2026, multipoint.wms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Running the PowerShell agent on a host and reading its answer (docs/agent-protocol.md)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from ansible_collections.multipoint.wms.plugins.plugin_utils._sessions import Session
+
+AGENT_NAME = "multipoint.wms"
+PROTOCOL = 1
+_HERE = Path(__file__).resolve().parent
+_HEAD_CHARS = 300
+_STDERR_CHARS = 2000
+
+
+class TransportError(Exception):
+    """The agent could not be run, or did not answer with its JSON document."""
+
+
+@cache
+def bootstrap_script() -> str:
+    """The fixed PowerShell command line that runs the agent from stdin."""
+    return (_HERE / "wms_bootstrap.ps1").read_text(encoding="ascii")
+
+
+@cache
+def agent_script() -> str:
+    """The agent, with ``\\n`` line ends, as it travels on stdin."""
+    text = (_HERE / "wms_agent.ps1").read_text(encoding="ascii")
+    return text.replace("\r\n", "\n")
+
+
+def build_stdin(request: dict) -> bytes:
+    """The request on one ASCII line, then the agent script."""
+    line = json.dumps(request, ensure_ascii=True, separators=(",", ":"))
+    return (line + "\n" + agent_script().rstrip("\n") + "\n").encode("ascii")
+
+
+@dataclass(frozen=True)
+class AgentError:
+    """An error the agent reports, for the whole request or for one id."""
+
+    kind: str
+    type: str
+    message: str
+    category: str | None = None
+    fqid: str | None = None
+    win32: int | None = None
+
+    @classmethod
+    def from_agent(cls, data: dict | None) -> AgentError | None:
+        if not data:
+            return None
+        return cls(
+            kind=str(data.get("kind") or "exception"),
+            type=str(data.get("type") or ""),
+            message=str(data.get("message") or ""),
+            category=data.get("category"),
+            fqid=data.get("fqid"),
+            win32=data.get("win32"),
+        )
+
+    def describe(self) -> str:
+        """``Type: message`` as users read it."""
+        short = self.type.rsplit(".", 1)[-1] if self.type else self.kind
+        return f"{short}: {self.message}" if self.message else short
+
+
+@dataclass(frozen=True)
+class AgentResult:
+    """What the agent did for one requested id."""
+
+    id: int
+    action: str
+    reason: str | None
+    what_if: bool
+    error: AgentError | None
+    response: int | None
+
+    @classmethod
+    def from_agent(cls, data: dict) -> AgentResult:
+        return cls(
+            id=int(data["id"]),
+            action=str(data["action"]),
+            reason=data.get("reason"),
+            what_if=bool(data.get("what_if")),
+            error=AgentError.from_agent(data.get("error")),
+            response=data.get("response"),
+        )
+
+
+@dataclass
+class AgentReply:
+    """The agent's answer to one request."""
+
+    action: str | None
+    ok: bool
+    error: AgentError | None
+    host: dict
+    generation: str | None
+    module: dict | None
+    backend: str | None
+    sessions: list[Session]
+    results: list[AgentResult]
+    after: list[Session]
+    elapsed_ms: int
+    noise: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_document(cls, doc: dict, noise: list[str]) -> AgentReply:
+        try:
+            return cls(
+                action=doc["action"],
+                ok=bool(doc["ok"]),
+                error=AgentError.from_agent(doc["error"]),
+                host=dict(doc["host"] or {}),
+                generation=doc["generation"],
+                module=doc["module"],
+                backend=doc["backend"],
+                sessions=[Session.from_agent(s) for s in doc["sessions"]],
+                results=[AgentResult.from_agent(r) for r in doc["results"]],
+                after=[Session.from_agent(s) for s in doc["after"]],
+                elapsed_ms=int(doc["elapsed_ms"]),
+                noise=noise,
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            raise TransportError(f"the agent's answer does not follow protocol {PROTOCOL}: {err!r}") from None
+
+    def session(self, session_id: int) -> Session | None:
+        return next((s for s in self.sessions if s.id == session_id), None)
+
+    def after_session(self, session_id: int) -> Session | None:
+        return next((s for s in self.after if s.id == session_id), None)
+
+    def result(self, session_id: int) -> AgentResult | None:
+        return next((r for r in self.results if r.id == session_id), None)
+
+
+def _head(text: str, limit: int) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def parse_output(rc: int, stdout: str, stderr: str, host: str) -> AgentReply:
+    """Find the agent's document in stdout (its last line that is one), or explain what came back."""
+    lines = stdout.splitlines()
+    for index in range(len(lines) - 1, -1, -1):
+        line = lines[index].strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            doc = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(doc, dict) and doc.get("agent") == AGENT_NAME:
+            if doc.get("protocol") != PROTOCOL:
+                raise TransportError(
+                    f"the agent on {host} speaks protocol {doc.get('protocol')!r}, this collection "
+                    f"speaks {PROTOCOL}"
+                )
+            noise = [x for i, x in enumerate(lines) if i != index and x.strip()]
+            return AgentReply.from_document(doc, noise)
+    what = (
+        f"did not run to its end (exit code {rc})"
+        if rc != 0
+        else "answered with output that is not the agent's JSON document"
+    )
+    details = [f"first bytes of stdout: {_head(stdout, _HEAD_CHARS)!r}"]
+    if stderr.strip():
+        details.append(f"stderr: {_head(stderr, _STDERR_CHARS)}")
+    raise TransportError(f"The multipoint.wms agent on {host} {what}; " + "; ".join(details))
+
+
+Runner = Callable[[dict], AgentReply]
+"""Sends one request to the host's agent and returns its reply (raises TransportError)."""
+
+
+def connection_runner(action_plugin, host: str) -> Runner:
+    """A Runner that uses the task's own connection, as any action plugin's command does."""
+    shell = action_plugin._connection._shell
+    if not getattr(shell, "_IS_WINDOWS", False) or not hasattr(shell, "_encode_script"):
+        raise TransportError(
+            f"{host} is not reached through a PowerShell shell (shell type "
+            f"{getattr(shell, 'SHELL_FAMILY', '?')}); use ansible_connection=winrm or psrp, or ssh "
+            "with ansible_shell_type=powershell"
+        )
+    try:
+        command = shell._encode_script(bootstrap_script(), strict_mode=False, preserve_rc=False)
+        agent_script()
+    except OSError as err:
+        raise TransportError(f"the collection's agent files cannot be read ({err}); reinstall multipoint.wms") from None
+
+    def run(request: dict) -> AgentReply:
+        res = action_plugin._low_level_execute_command(command, in_data=build_stdin(request), sudoable=False)
+        return parse_output(res["rc"], res["stdout"], res["stderr"], host)
+
+    return run
+
+
+def inventory_request(backend: str) -> dict:
+    """Read every session."""
+    return {"protocol": PROTOCOL, "action": "inventory", "backend": backend}
+
+
+def disconnect_request(
+    backend: str, ids: list[int], act_states: tuple[str, ...], timeout: int, what_if: bool
+) -> dict:
+    """Disconnect ``ids`` that are in one of ``act_states`` when the agent acts."""
+    return {
+        "protocol": PROTOCOL,
+        "action": "disconnect",
+        "backend": backend,
+        "ids": list(ids),
+        "act_states": list(act_states),
+        "timeout": timeout,
+        "what_if": what_if,
+        "poll_ms": 250,
+    }
+
+
+def message_request(
+    backend: str, ids: list[int], act_states: tuple[str, ...], title: str, text: str, display_seconds: int
+) -> dict:
+    """Show a message box in ``ids`` that are in one of ``act_states``."""
+    return {
+        "protocol": PROTOCOL,
+        "action": "message",
+        "backend": backend,
+        "ids": list(ids),
+        "act_states": list(act_states),
+        "title": title,
+        "text": text,
+        "display_seconds": display_seconds,
+    }

@@ -1,0 +1,267 @@
+# Copyright: (c) 2026, multipoint.wms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""session_disconnect: choose the sessions, ask the agent to act, judge what really happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ansible_collections.multipoint.wms.plugins.plugin_utils._agent import (
+    AgentReply,
+    Runner,
+    disconnect_request,
+    inventory_request,
+)
+from ansible_collections.multipoint.wms.plugins.plugin_utils._errors import (
+    NOT_FOUND,
+    HostFailure,
+    TIMEOUT,
+    classify,
+    request_failure_message,
+    session_error_message,
+)
+from ansible_collections.multipoint.wms.plugins.plugin_utils._options import DisconnectOptions
+from ansible_collections.multipoint.wms.plugins.plugin_utils._selection import Skip, select
+from ansible_collections.multipoint.wms.plugins.plugin_utils._sessions import (
+    DISCONNECTABLE_STATES,
+    DISCONNECTED,
+    Session,
+)
+
+DISCONNECTED_OUTCOME = "disconnected"
+ALREADY = "already_disconnected"
+WOULD = "would_disconnect"
+NOT_FOUND_OUTCOME = "not_found"
+TIMED_OUT = "timed_out"
+FAILED = "failed"
+OUTCOMES = (DISCONNECTED_OUTCOME, ALREADY, WOULD, NOT_FOUND_OUTCOME, TIMED_OUT, FAILED)
+
+
+@dataclass
+class Outcome:
+    """What happened to one targeted session."""
+
+    id: int
+    session: Session | None
+    state_after: str | None
+    outcome: str
+    message: str = ""
+
+    def as_result(self) -> dict:
+        if self.session is not None:
+            data = self.session.as_result()
+            data.pop("state")
+        else:
+            data = {"id": self.id, "user": "", "domain": "", "account": "", "station": None,
+                    "client": "", "is_admin": None, "wms_state": None, "win_station": ""}
+        data["state_before"] = self.session.connect_state if self.session else None
+        data["state_after"] = self.state_after
+        data["outcome"] = self.outcome
+        data["message"] = self.message
+        return data
+
+
+@dataclass
+class DisconnectReport:
+    """Everything session_disconnect reports for one host."""
+
+    host: str
+    check_mode: bool
+    missing: str
+    backend: str | None = None
+    generation: str | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    commands: int = 0
+
+    def ids(self, *outcomes: str) -> list[int]:
+        return [o.id for o in self.outcomes if o.outcome in outcomes]
+
+    def failed_ids(self) -> list[int]:
+        failed = self.ids(FAILED, TIMED_OUT)
+        if self.missing == "fail":
+            failed += self.ids(NOT_FOUND_OUTCOME)
+        return sorted(failed, key=[o.id for o in self.outcomes].index)
+
+    def unchanged_ids(self) -> list[int]:
+        unchanged = self.ids(ALREADY)
+        if self.missing == "ignore":
+            unchanged += self.ids(NOT_FOUND_OUTCOME)
+        return sorted(unchanged, key=[o.id for o in self.outcomes].index)
+
+    def summary(self) -> str:
+        done = self.ids(WOULD if self.check_mode else DISCONNECTED_OUTCOME)
+        verb = "Would disconnect" if self.check_mode else "Disconnected"
+        parts = [f"{verb} {len(done)} session{'s' if len(done) != 1 else ''}" + (f" ({_ids(done)})" if done else "")]
+        for outcome, label in ((ALREADY, "already disconnected"), (NOT_FOUND_OUTCOME, "not found"),
+                               (TIMED_OUT, "timed out"), (FAILED, "failed")):
+            ids = self.ids(outcome)
+            if ids:
+                parts.append(f"{len(ids)} {label} ({_ids(ids)})")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} skipped by the filters")
+        text = "; ".join(parts) + f" on {self.host}"
+        failed = self.failed_ids()
+        if failed:
+            text = f"Failed to disconnect {len(failed)} of {len(self.outcomes)} targeted sessions: " + text
+        return text
+
+    def to_result(self, diff: bool) -> dict:
+        failed = self.failed_ids()
+        result = {
+            "changed": bool(self.ids(DISCONNECTED_OUTCOME, WOULD)),
+            "failed": bool(failed),
+            "msg": self.summary(),
+            "backend": self.backend,
+            "generation": self.generation,
+            "sessions": [o.as_result() for o in self.outcomes],
+            "skipped": [s.as_result() for s in self.skipped],
+            "disconnected": self.ids(DISCONNECTED_OUTCOME, WOULD),
+            "unchanged": self.unchanged_ids(),
+            "failed_ids": failed,
+            "agent_commands": self.commands,
+        }
+        if self.warnings:
+            result["warnings"] = list(self.warnings)
+        if diff:
+            result["diff"] = self.diff()
+        return result
+
+    def diff(self) -> dict:
+        before, after = [], []
+        for o in self.outcomes:
+            label = o.session.describe() if o.session else str(o.id)
+            before.append(f"session {label}: {o.session.connect_state if o.session else 'absent'}\n")
+            after.append(f"session {label}: {o.state_after or 'absent'}\n")
+        return {
+            "before_header": f"{self.host}: connect state before",
+            "after_header": f"{self.host}: connect state after" + (" (predicted, check mode)" if self.check_mode else ""),
+            "before": "".join(before),
+            "after": "".join(after),
+        }
+
+
+def _ids(ids: list[int]) -> str:
+    return ", ".join(str(i) for i in ids)
+
+
+def _facts(reply: AgentReply) -> dict:
+    return {"backend": reply.backend, "generation": reply.generation}
+
+
+def _call_name(backend: str | None) -> str:
+    return "WTSDisconnectSession" if backend == "wts" else "Disconnect-WmsSession"
+
+
+def run_disconnect(run: Runner, opts: DisconnectOptions, check_mode: bool, host: str) -> DisconnectReport:
+    """Disconnect the sessions ``opts`` targets on one host (one agent command per id list)."""
+    report = DisconnectReport(host=host, check_mode=check_mode, missing=opts.missing)
+    explicit = opts.session_ids is not None
+    if explicit:
+        ids = list(opts.session_ids)
+        act_states = DISCONNECTABLE_STATES
+    else:
+        inventory = run(inventory_request(opts.backend))
+        report.commands += 1
+        if not inventory.ok:
+            raise HostFailure(request_failure_message(inventory, host, opts.backend), _facts(inventory))
+        report.backend, report.generation = inventory.backend, inventory.generation
+        selection = select(inventory.sessions, opts.user_filter, opts.states, keep_disconnected=True)
+        report.skipped = selection.skipped
+        _warn_noise(report, inventory)
+        ids = []
+        for session in selection.targets:
+            if session.connect_state == DISCONNECTED:
+                report.outcomes.append(Outcome(session.id, session, DISCONNECTED, ALREADY))
+            else:
+                ids.append(session.id)
+        act_states = opts.states
+    if not ids:
+        return report
+    reply = run(disconnect_request(opts.backend, ids, act_states, opts.timeout, what_if=check_mode))
+    report.commands += 1
+    if not reply.ok:
+        raise HostFailure(request_failure_message(reply, host, opts.backend), _facts(reply))
+    report.backend, report.generation = reply.backend, reply.generation
+    _warn_noise(report, reply)
+    for session_id in ids:
+        outcome = _judge(session_id, reply, check_mode, explicit, opts.timeout, host)
+        if outcome is None:  # its state changed to one the filters leave out
+            session = reply.session(session_id)
+            report.skipped.append(Skip(session, f"state changed to {session.connect_state} before acting"))
+            continue
+        report.outcomes.append(outcome)
+        if outcome.outcome == NOT_FOUND_OUTCOME and opts.missing == "ignore":
+            report.warnings.append(f"{outcome.message}; counted as unchanged (missing=ignore)")
+    if check_mode:
+        _check_nothing_changed(report, reply)
+    return report
+
+
+def _judge(session_id: int, reply: AgentReply, check_mode: bool, explicit: bool, timeout: int, host: str) -> Outcome | None:
+    """The outcome for one id, from the states read before and after acting: what is true."""
+    result = reply.result(session_id)
+    before = reply.session(session_id)
+    after = reply.after_session(session_id)
+    if result is None:
+        return Outcome(session_id, before, None, FAILED, "the agent did not report on this session")
+    if result.action == "skipped":
+        if result.reason == "absent" or before is None:
+            text = "does not exist" if explicit else "ended before it could be disconnected"
+            return Outcome(session_id, None, None, NOT_FOUND_OUTCOME, f"session {session_id} {text} on {host}")
+        if before.connect_state == DISCONNECTED:
+            return Outcome(session_id, before, DISCONNECTED, ALREADY)
+        if not explicit:
+            return None
+        kind = before.system_kind()
+        why = f"is a {kind}, not a user session" if kind else f"is in state {before.connect_state}"
+        return Outcome(session_id, before, before.connect_state, FAILED, f"session {session_id} {why}; it cannot be disconnected")
+    error = result.error
+    if check_mode:
+        if error is not None:
+            if classify(error) == NOT_FOUND:
+                return Outcome(session_id, None, None, NOT_FOUND_OUTCOME,
+                               f"session {session_id} not found on {host} ({error.describe()})")
+            return Outcome(session_id, before, before.connect_state if before else None, FAILED,
+                           session_error_message(error))
+        return Outcome(session_id, before, DISCONNECTED, WOULD,
+                       f"would be disconnected ({_call_name(reply.backend)} -WhatIf)" if reply.backend != "wts"
+                       else "would be disconnected")
+    if after is None:
+        note = f" ({error.describe()})" if error else ""
+        return Outcome(session_id, before, None, NOT_FOUND_OUTCOME,
+                       f"session {session_id} ended before it was disconnected{note}")
+    if after.connect_state == DISCONNECTED:
+        note = f"disconnected, although the call reported {error.describe()}" if error else ""
+        return Outcome(session_id, before, DISCONNECTED, DISCONNECTED_OUTCOME, note)
+    state = after.connect_state
+    if error is not None:
+        if classify(error) == TIMEOUT:
+            return Outcome(session_id, before, state, TIMED_OUT,
+                           f"{_call_name(reply.backend)} did not finish within {timeout} s "
+                           f"({error.describe()}); the session is still {state}")
+        return Outcome(session_id, before, state, FAILED, session_error_message(error))
+    return Outcome(session_id, before, state, TIMED_OUT,
+                   f"{_call_name(reply.backend)} reported success, but the session was still {state} "
+                   f"after {timeout} s")
+
+
+def _warn_noise(report: DisconnectReport, reply: AgentReply) -> None:
+    if reply.noise:
+        shown = " | ".join(reply.noise[:3])
+        report.warnings.append(
+            f"{report.host} printed {len(reply.noise)} unexpected line(s) beside the agent's answer "
+            f"(ignored): {shown[:300]}"
+        )
+
+
+def _check_nothing_changed(report: DisconnectReport, reply: AgentReply) -> None:
+    """Check mode: the states read after the -WhatIf call must equal those read before it."""
+    for after in reply.after:
+        before = reply.session(after.id)
+        if before is not None and before.connect_state != after.connect_state:
+            report.warnings.append(
+                f"session {after.id} changed from {before.connect_state} to {after.connect_state} "
+                "during the check-mode run (not caused by -WhatIf, which changes nothing)"
+            )

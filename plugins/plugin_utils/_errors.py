@@ -1,0 +1,74 @@
+# Copyright: (c) 2026, multipoint.wms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What an agent error means, and what the user should do about it."""
+
+from __future__ import annotations
+
+from ansible_collections.multipoint.wms.plugins.plugin_utils._agent import AgentError, AgentReply
+
+ACCESS_DENIED = "access_denied"
+NOT_FOUND = "not_found"
+TIMEOUT = "timeout"
+OTHER = "other"
+
+class HostFailure(Exception):
+    """The request failed as a whole on the host; ``facts`` is what is known anyway."""
+
+    def __init__(self, msg: str, facts: dict) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.facts = facts
+
+
+ELEVATION_HINT = (
+    "the account must be an elevated administrator on the host (a member of the local "
+    "Administrators group; for a local account over WinRM, UAC remote restrictions must allow a "
+    "full token)"
+)
+
+
+def classify(error: AgentError) -> str:
+    """access_denied, not_found, timeout or other, from the exception type, category and code."""
+    type_name = error.type.rsplit(".", 1)[-1]
+    if type_name == "UnauthorizedAccessException" or error.category == "PermissionDenied" or error.win32 == 5:
+        return ACCESS_DENIED
+    if type_name == "ItemNotFoundException" or error.category == "ObjectNotFound":
+        return NOT_FOUND
+    if type_name == "TimeoutException" or error.category == "OperationTimeout":
+        return TIMEOUT
+    return OTHER
+
+
+def session_error_message(error: AgentError) -> str:
+    """One id's error, with a hint when the user can fix it."""
+    text = error.describe()
+    if classify(error) == ACCESS_DENIED:
+        text += f"; {ELEVATION_HINT}"
+    return text
+
+
+def request_failure_message(reply: AgentReply, host: str, backend: str) -> str:
+    """Why a whole request failed on a host, and what to do."""
+    error = reply.error
+    if error is None:
+        return f"The multipoint.wms agent on {host} reported a failure without saying why"
+    if error.kind == "module_missing":
+        if backend == "multipoint":
+            return (
+                f"MultiPoint Services PowerShell module not found on {host}; use backend=wts for "
+                "RDS hosts"
+            )
+        return f"No MultiPoint module on {host}: {error.message}"
+    if error.kind == "unsupported_module":
+        return (
+            f"The MultiPoint module on {host} matches neither MultiPoint generation "
+            f"({error.message}); use backend=wts"
+        )
+    if error.kind == "bad_request":
+        return (
+            f"The multipoint.wms agent on {host} rejected the request ({error.message}); the "
+            "agent and the action plugin do not match, reinstall the collection"
+        )
+    if classify(error) == ACCESS_DENIED:
+        return f"Access denied on {host} ({error.describe()}): {ELEVATION_HINT}"
+    return f"The multipoint.wms agent failed on {host}: {error.describe()}"

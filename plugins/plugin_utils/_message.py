@@ -1,0 +1,158 @@
+# Copyright: (c) 2026, multipoint.wms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""session_message: show a message box in the chosen sessions (WTSSendMessage, through the agent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ansible_collections.multipoint.wms.plugins.plugin_utils._agent import (
+    AgentReply,
+    Runner,
+    inventory_request,
+    message_request,
+)
+from ansible_collections.multipoint.wms.plugins.plugin_utils._errors import (
+    HostFailure,
+    request_failure_message,
+    session_error_message,
+)
+from ansible_collections.multipoint.wms.plugins.plugin_utils._options import MessageOptions
+from ansible_collections.multipoint.wms.plugins.plugin_utils._selection import Skip, select
+from ansible_collections.multipoint.wms.plugins.plugin_utils._sessions import Session
+
+SENT = "sent"
+WOULD_SEND = "would_send"
+NOT_FOUND = "not_found"
+FAILED = "failed"
+
+
+@dataclass
+class MessageOutcome:
+    """What happened to the message for one session."""
+
+    id: int
+    session: Session | None
+    outcome: str
+    message: str = ""
+
+    def as_result(self) -> dict:
+        if self.session is not None:
+            data = self.session.as_result()
+        else:
+            data = {"id": self.id, "user": "", "domain": "", "account": "", "state": None}
+        data["outcome"] = self.outcome
+        data["message"] = self.message
+        return data
+
+
+@dataclass
+class MessageReport:
+    """Everything session_message reports for one host."""
+
+    host: str
+    check_mode: bool
+    missing: str
+    backend: str | None = None
+    generation: str | None = None
+    outcomes: list[MessageOutcome] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    commands: int = 0
+
+    def ids(self, *outcomes: str) -> list[int]:
+        return [o.id for o in self.outcomes if o.outcome in outcomes]
+
+    def to_result(self) -> dict:
+        failed = self.ids(FAILED) + (self.ids(NOT_FOUND) if self.missing == "fail" else [])
+        sent = self.ids(SENT, WOULD_SEND)
+        verb = "Would send" if self.check_mode else "Sent"
+        msg = f"{verb} the message to {len(sent)} session{'s' if len(sent) != 1 else ''} on {self.host}"
+        if self.skipped:
+            msg += f"; {len(self.skipped)} skipped"
+        if failed:
+            msg = f"Failed to send the message to {len(failed)} session(s) ({', '.join(map(str, failed))}); " + msg
+        result = {
+            "changed": bool(sent),
+            "failed": bool(failed),
+            "msg": msg,
+            "backend": self.backend,
+            "generation": self.generation,
+            "sessions": [o.as_result() for o in self.outcomes],
+            "skipped": [s.as_result() for s in self.skipped],
+            "sent": sent,
+            "failed_ids": failed,
+            "agent_commands": self.commands,
+        }
+        if self.warnings:
+            result["warnings"] = list(self.warnings)
+        return result
+
+
+def _checked(run: Runner, opts: MessageOptions, host: str, report: MessageReport) -> AgentReply:
+    reply = run(inventory_request(opts.backend))
+    report.commands += 1
+    if not reply.ok:
+        raise HostFailure(request_failure_message(reply, host, opts.backend),
+                          {"backend": reply.backend, "generation": reply.generation})
+    report.backend, report.generation = reply.backend, reply.generation
+    return reply
+
+
+def run_message(run: Runner, opts: MessageOptions, check_mode: bool, host: str) -> MessageReport:
+    """Send (or, in check mode, only plan) the message; check mode never calls WTSSendMessage."""
+    report = MessageReport(host=host, check_mode=check_mode, missing=opts.missing)
+    if opts.session_ids is None:
+        inventory = _checked(run, opts, host, report)
+        selection = select(inventory.sessions, opts.user_filter, opts.states)
+        report.skipped = selection.skipped
+        ids = [s.id for s in selection.targets]
+    else:
+        ids = list(opts.session_ids)
+        if check_mode:
+            inventory = _checked(run, opts, host, report)
+    if not ids:
+        return report
+    if check_mode:
+        for session_id in ids:
+            session = inventory.session(session_id)
+            if session is None:
+                _not_found(report, session_id, host)
+            elif session.connect_state not in opts.states or session.system_kind():
+                report.skipped.append(Skip(session, _not_reachable(session)))
+            else:
+                report.outcomes.append(MessageOutcome(session_id, session, WOULD_SEND))
+        return report
+    reply = run(message_request(opts.backend, ids, opts.states, opts.title, opts.text, opts.display_seconds))
+    report.commands += 1
+    if not reply.ok:
+        raise HostFailure(request_failure_message(reply, host, opts.backend),
+                          {"backend": reply.backend, "generation": reply.generation})
+    report.backend, report.generation = reply.backend, reply.generation
+    for session_id in ids:
+        result, session = reply.result(session_id), reply.session(session_id)
+        if result is None:
+            report.outcomes.append(MessageOutcome(session_id, session, FAILED, "the agent did not report on this session"))
+        elif result.action == "skipped" and (result.reason == "absent" or session is None):
+            _not_found(report, session_id, host)
+        elif result.action == "skipped":
+            report.skipped.append(Skip(session, _not_reachable(session)))
+        elif result.error is not None:
+            report.outcomes.append(MessageOutcome(session_id, session, FAILED, session_error_message(result.error)))
+        else:
+            report.outcomes.append(MessageOutcome(session_id, session, SENT))
+    return report
+
+
+def _not_reachable(session: Session) -> str:
+    kind = session.system_kind()
+    if kind:
+        return f"{kind}: nobody can read a message there"
+    return f"state {session.connect_state}: nobody can read a message there now"
+
+
+def _not_found(report: MessageReport, session_id: int, host: str) -> None:
+    text = f"session {session_id} not found on {host}"
+    report.outcomes.append(MessageOutcome(session_id, None, NOT_FOUND, text))
+    if report.missing == "ignore":
+        report.warnings.append(f"{text}; no message sent (missing=ignore)")

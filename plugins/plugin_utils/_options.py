@@ -1,0 +1,268 @@
+# Copyright: (c) 2026, multipoint.wms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Argument specs of the modules, and the checks an argument spec cannot express.
+
+Every check here runs on the controller before any host is contacted, in check mode too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ansible_collections.multipoint.wms.plugins.plugin_utils._selection import (
+    PatternError,
+    UserFilter,
+    UserPattern,
+)
+from ansible_collections.multipoint.wms.plugins.plugin_utils._sessions import (
+    CONNECT_STATES,
+    DISCONNECTABLE_STATES,
+    MESSAGE_STATES,
+)
+
+INT32_MAX = 2147483647
+TIMEOUT_RANGE = (1, 3600)
+DISPLAY_SECONDS_RANGE = (0, 86400)
+TITLE_MAX = 256
+TEXT_MAX = 10000
+BACKENDS = ("auto", "multipoint", "wts")
+
+
+class OptionError(ValueError):
+    """A task option with a value that cannot be used."""
+
+
+def _filter_spec(state_choices: tuple[str, ...], state_default: tuple[str, ...] | None) -> dict:
+    states: dict = {"type": "list", "elements": "str", "choices": list(state_choices)}
+    if state_default is not None:
+        states["default"] = list(state_default)
+    return {
+        "users": {"type": "list", "elements": "str"},
+        "exclude_users": {"type": "list", "elements": "str"},
+        "exclude_admins": {"type": "bool", "default": False},
+        "states": states,
+    }
+
+
+DISCONNECT_SPEC = {
+    "session_id": {"type": "list", "elements": "int"},
+    "all": {"type": "bool", "default": False},
+    "timeout": {"type": "int", "default": 30},
+    "missing": {"type": "str", "default": "ignore", "choices": ["ignore", "fail"]},
+    "backend": {"type": "str", "default": "auto", "choices": list(BACKENDS)},
+    **_filter_spec(DISCONNECTABLE_STATES, DISCONNECTABLE_STATES),
+}
+
+INFO_SPEC = {
+    "session_id": {"type": "list", "elements": "int"},
+    "include_system": {"type": "bool", "default": False},
+    "backend": {"type": "str", "default": "auto", "choices": list(BACKENDS)},
+    **_filter_spec(CONNECT_STATES, None),
+}
+
+MESSAGE_SPEC = {
+    "session_id": {"type": "list", "elements": "int"},
+    "all": {"type": "bool", "default": False},
+    "title": {"type": "str", "default": "Message from your administrator"},
+    "text": {"type": "str", "required": True},
+    "display_seconds": {"type": "int", "default": 60},
+    "missing": {"type": "str", "default": "ignore", "choices": ["ignore", "fail"]},
+    "backend": {"type": "str", "default": "auto", "choices": list(BACKENDS)},
+    **_filter_spec(DISCONNECTABLE_STATES, MESSAGE_STATES),
+}
+
+FILTER_KEYS = ("users", "exclude_users", "exclude_admins", "states")
+INT_OPTIONS = ("timeout", "display_seconds")
+STR_LIST_OPTIONS = ("users", "exclude_users", "states")
+
+
+def check_raw_types(args: Mapping) -> None:
+    """Reject values that ansible's type conversion would quietly turn into something else.
+
+    ansible accepts ``true`` as the integer 1 and turns a nested list into its text; a session id
+    of ``true`` or a user list holding a list is a mistake, so it is an error here.
+    """
+    value = args.get("session_id")
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, bool):
+            raise OptionError(
+                f"session_id: got the boolean {item}; give a session id (an integer from 1 to "
+                f"{INT32_MAX}) or a list of them"
+            )
+        if item is not None and not isinstance(item, (int, float, str)):
+            raise OptionError(
+                f"session_id: got a {type(item).__name__} inside the list; each element must be "
+                f"an integer session id from 1 to {INT32_MAX}"
+            )
+    for name in INT_OPTIONS:
+        if isinstance(args.get(name), bool):
+            raise OptionError(f"{name}: got the boolean {args[name]}; give a number of seconds")
+    for name in STR_LIST_OPTIONS:
+        value = args.get(name)
+        if value is None:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if item is None or isinstance(item, (list, dict, bool)):
+                raise OptionError(
+                    f"{name}: every element must be a string, got {item!r}"
+                )
+
+
+def _session_ids(values: list[int] | None) -> tuple[int, ...] | None:
+    if values is None:
+        return None
+    if not values:
+        raise OptionError("session_id: the list is empty; give at least one session id")
+    ids: list[int] = []
+    for value in values:
+        if not 1 <= value <= INT32_MAX:
+            raise OptionError(
+                f"session_id: {value} is out of range; session ids are integers from 1 to {INT32_MAX} "
+                "(session 0 is the services session and can never be disconnected)"
+            )
+        if value not in ids:
+            ids.append(value)
+    return tuple(ids)
+
+
+def _in_range(name: str, value: int, bounds: tuple[int, int], unit: str = "seconds") -> int:
+    low, high = bounds
+    if not low <= value <= high:
+        raise OptionError(f"{name}: {value} is out of range; accepted: {low} to {high} {unit}")
+    return value
+
+
+def _patterns(name: str, values: list[str] | None) -> tuple[UserPattern, ...] | None:
+    if values is None:
+        return None
+    try:
+        return tuple(UserPattern.parse(v) for v in values)
+    except PatternError as err:
+        raise OptionError(
+            f"{name}: {err}; accepted: DOMAIN\\user or user, case-insensitive, with * and ? wildcards"
+        ) from None
+
+
+def _user_filter(params: Mapping) -> UserFilter:
+    users = _patterns("users", params.get("users"))
+    if users is not None and not users:
+        raise OptionError("users: the list is empty, so no session would match; leave users out to select every user")
+    return UserFilter(
+        users=users,
+        exclude_users=_patterns("exclude_users", params.get("exclude_users")) or (),
+        exclude_admins=bool(params.get("exclude_admins")),
+    )
+
+
+def _states(params: Mapping, default: tuple[str, ...]) -> tuple[str, ...]:
+    states = params.get("states")
+    if states is None:
+        return default
+    if not states:
+        raise OptionError("states: the list is empty; leave states out to use the default")
+    return tuple(dict.fromkeys(states))
+
+
+def _target(params: Mapping, given: Mapping) -> tuple[tuple[int, ...] | None, bool]:
+    """session_id xor all=true; the filters only go with all=true."""
+    ids = _session_ids(params.get("session_id"))
+    select_all = bool(params.get("all"))
+    if ids is not None and select_all:
+        raise OptionError("session_id and all=true are mutually exclusive; give one of them")
+    if ids is None and not select_all:
+        raise OptionError("give session_id (one id or a list) or all=true (with optional filters)")
+    if ids is not None:
+        used = [k for k in FILTER_KEYS if given.get(k) not in (None, False)]
+        if used:
+            raise OptionError(
+                f"{', '.join(used)}: filters select sessions for all=true and cannot be combined "
+                "with session_id"
+            )
+    return ids, select_all
+
+
+@dataclass(frozen=True)
+class DisconnectOptions:
+    """Validated options of session_disconnect."""
+
+    session_ids: tuple[int, ...] | None
+    user_filter: UserFilter
+    states: tuple[str, ...]
+    timeout: int
+    missing: str
+    backend: str
+
+
+@dataclass(frozen=True)
+class InfoOptions:
+    """Validated options of session_info."""
+
+    session_ids: tuple[int, ...] | None
+    user_filter: UserFilter
+    states: tuple[str, ...]
+    include_system: bool
+    backend: str
+
+
+@dataclass(frozen=True)
+class MessageOptions:
+    """Validated options of session_message."""
+
+    session_ids: tuple[int, ...] | None
+    user_filter: UserFilter
+    states: tuple[str, ...]
+    title: str
+    text: str
+    display_seconds: int
+    missing: str
+    backend: str
+
+
+def disconnect_options(params: Mapping, given: Mapping) -> DisconnectOptions:
+    """Options of session_disconnect from validated ``params`` and the task's own ``given`` args."""
+    ids, _ = _target(params, given)
+    return DisconnectOptions(
+        session_ids=ids,
+        user_filter=_user_filter(params),
+        states=_states(params, DISCONNECTABLE_STATES),
+        timeout=_in_range("timeout", params["timeout"], TIMEOUT_RANGE),
+        missing=params["missing"],
+        backend=params["backend"],
+    )
+
+
+def info_options(params: Mapping) -> InfoOptions:
+    """Options of session_info from validated ``params``."""
+    return InfoOptions(
+        session_ids=_session_ids(params.get("session_id")),
+        user_filter=_user_filter(params),
+        states=_states(params, CONNECT_STATES),
+        include_system=bool(params["include_system"]),
+        backend=params["backend"],
+    )
+
+
+def message_options(params: Mapping, given: Mapping) -> MessageOptions:
+    """Options of session_message from validated ``params`` and the task's own ``given`` args."""
+    ids, _ = _target(params, given)
+    title, text = params["title"], params["text"]
+    if not text.strip():
+        raise OptionError("text: the message is empty; give the text users should read")
+    if len(text) > TEXT_MAX:
+        raise OptionError(f"text: {len(text)} characters; accepted: up to {TEXT_MAX}")
+    if len(title) > TITLE_MAX:
+        raise OptionError(f"title: {len(title)} characters; accepted: up to {TITLE_MAX}")
+    for name, value in (("title", title), ("text", text)):
+        if "\x00" in value:
+            raise OptionError(f"{name}: contains a NUL character, which Windows cannot display")
+    return MessageOptions(
+        session_ids=ids,
+        user_filter=_user_filter(params),
+        states=_states(params, MESSAGE_STATES),
+        title=title,
+        text=text,
+        display_seconds=_in_range("display_seconds", params["display_seconds"], DISPLAY_SECONDS_RANGE),
+        missing=params["missing"],
+        backend=params["backend"],
+    )
