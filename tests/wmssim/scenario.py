@@ -13,6 +13,7 @@ accepts; nothing is silently ignored. The same file (and seed) always gives the 
 
 from __future__ import annotations
 
+import copy
 import random
 import re
 from collections.abc import Callable
@@ -170,7 +171,7 @@ FAULT_RULES: dict[str, Rule] = {
 
 # Keys of a host mapping that are not plain values.
 HOST_NESTED_KEYS = ("name", "sessions", "behaviour", "faults")
-DEFAULTS_KEYS = tuple(HOST_RULES) + ("behaviour", "faults")
+DEFAULTS_KEYS = tuple(HOST_RULES) + ("sessions", "behaviour", "faults")
 
 
 # --- the result -----------------------------------------------------------------------------
@@ -195,6 +196,7 @@ class _Base:
     """Defaults, already checked: plain values, behaviour and faults kept apart for merging."""
 
     values: dict[str, Any] = field(default_factory=dict)
+    sessions: list[SessionSpec] | None = None  # a host's own list replaces this one
     behaviour: dict[str, Any] = field(default_factory=dict)
     faults: dict[str, Any] = field(default_factory=dict)
 
@@ -323,8 +325,10 @@ def _parse_defaults(data: Any) -> _Base:
         for key, value in data.items()
         if key in HOST_RULES
     }
+    sessions = _parse_sessions(data["sessions"], where) if "sessions" in data else None
     return _Base(
         values=values,
+        sessions=sessions,
         behaviour=_check_record(BEHAVIOUR_RULES, data.get("behaviour"), where, "behaviour."),
         faults=_check_record(FAULT_RULES, data.get("faults"), where, "faults."),
     )
@@ -366,7 +370,10 @@ def _parse_host(item: Any, index: int, base: _Base) -> HostSpec:
     behaviour.update(_check_record(BEHAVIOUR_RULES, item.get("behaviour"), where, "behaviour."))
     faults = dict(base.faults)
     faults.update(_check_record(FAULT_RULES, item.get("faults"), where, "faults."))
-    sessions = _parse_sessions(item.get("sessions"), where)
+    if "sessions" in item:
+        sessions = _parse_sessions(item["sessions"], where)
+    else:
+        sessions = copy.deepcopy(base.sessions) if base.sessions else []
     return HostSpec(
         name=name,
         sessions=sessions,
@@ -567,7 +574,10 @@ def generate_hosts(data: Any, base: _Base, taken: set[str]) -> list[HostSpec]:
             values["auth"] = _pick(rng, auths)
         faults = dict(base.faults)
         faults.update(faults_per_host[index])
-        sessions = generate_sessions(rng, rng.randint(low, high), domain, states)
+        if "sessions_per_host" in data:
+            sessions = generate_sessions(rng, rng.randint(low, high), domain, states)
+        else:  # no generated sessions asked for: the defaults' sessions, as for any host
+            sessions = copy.deepcopy(base.sessions) if base.sessions else []
         specs.append(
             HostSpec(
                 name=name,
