@@ -59,7 +59,7 @@ options:
     description:
       - With O(all=true), leave out sessions of administrators (MultiPoint's C(IsAdmin); on RDS hosts,
         direct members of the local Administrators group).
-      - Sessions whose administrator status cannot be read are left out too, with the reason in RV(skipped).
+      - Sessions whose administrator status cannot be read are left out too, with the reason in RV(excluded).
     type: bool
     default: false
   states:
@@ -225,8 +225,10 @@ sessions:
       description: Details, for example the error the cmdlet raised.
       type: str
       sample: ''
-skipped:
-  description: With O(all=true), user sessions the filters left out, and why.
+excluded:
+  description:
+    - With O(all=true), user sessions the filters left out, and why.
+    - Named C(excluded) because C(skipped) is Ansible's own task status.
   returned: always
   type: list
   elements: dict

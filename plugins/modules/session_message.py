@@ -126,7 +126,7 @@ sessions:
       description: Details, for example the error of a failed send.
       type: str
       sample: ''
-skipped:
+excluded:
   description: Sessions left out by the filters or because nobody can read a message there, and why.
   returned: always
   type: list

@@ -116,7 +116,7 @@ class DisconnectReport:
             "backend": self.backend,
             "generation": self.generation,
             "sessions": [o.as_result() for o in self.outcomes],
-            "skipped": [s.as_result() for s in self.skipped],
+            "excluded": [s.as_result() for s in self.skipped],
             "disconnected": self.ids(DISCONNECTED_OUTCOME, WOULD),
             "unchanged": self.unchanged_ids(),
             "failed_ids": failed,

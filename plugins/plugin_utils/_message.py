@@ -79,7 +79,7 @@ class MessageReport:
             "backend": self.backend,
             "generation": self.generation,
             "sessions": [o.as_result() for o in self.outcomes],
-            "skipped": [s.as_result() for s in self.skipped],
+            "excluded": [s.as_result() for s in self.skipped],
             "sent": sent,
             "failed_ids": failed,
             "agent_commands": self.commands,

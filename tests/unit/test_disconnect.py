@@ -162,7 +162,7 @@ def test_all_with_filters_reads_then_acts_on_exactly_the_selection():
     res = run_action("session_disconnect", {"all": True, "exclude_admins": True}, conn)
     assert [r["action"] for r in conn.requests] == ["inventory", "disconnect"]
     assert outcomes(res) == {3: "already_disconnected", 2: "disconnected", 5: "disconnected"}
-    assert [(s["id"], s["reason"]) for s in res["skipped"]] == [(4, "administrator (exclude_admins)")]
+    assert [(s["id"], s["reason"]) for s in res["excluded"]] == [(4, "administrator (exclude_admins)")]
     assert res["agent_commands"] == 2
 
 
@@ -176,7 +176,7 @@ def test_all_with_user_patterns_and_states():
     conn = ScriptedConnection(answer)
     res = run_action("session_disconnect", {"all": True, "users": ["lab\\CAR*", "ALICE"], "states": ["Idle"]}, conn)
     assert outcomes(res) == {5: "disconnected"}
-    skipped = {s["id"]: s["reason"] for s in res["skipped"]}
+    skipped = {s["id"]: s["reason"] for s in res["excluded"]}
     assert skipped == {2: "state Active not in states", 3: "not matched by users", 4: "not matched by users"}
 
 
@@ -205,7 +205,7 @@ def test_unknown_admin_status_is_excluded_with_reason():
     host = [session(7, "dave", "Active", station=None, admin=None, listed=False)]
     conn = ScriptedConnection(lambda req: reply("inventory", host, backend="wts", generation="none"))
     res = run_action("session_disconnect", {"all": True, "exclude_admins": True}, conn)
-    assert res["skipped"][0]["reason"].startswith("administrator status unknown")
+    assert res["excluded"][0]["reason"].startswith("administrator status unknown")
     assert len(conn.requests) == 1
 
 

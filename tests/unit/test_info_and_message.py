@@ -42,7 +42,7 @@ def test_message_check_mode_sends_nothing():
     assert [r["action"] for r in conn.requests] == ["inventory"]
     assert res["sent"] == [2, 4, 5] and res["changed"] is True
     assert {s["id"]: s["outcome"] for s in res["sessions"]} == {2: "would_send", 4: "would_send", 5: "would_send"}
-    assert [s["id"] for s in res["skipped"]] == [3]
+    assert [s["id"] for s in res["excluded"]] == [3]
 
 
 def test_message_explicit_ids_one_command_text_as_data():
@@ -59,7 +59,7 @@ def test_message_explicit_ids_one_command_text_as_data():
                                          "display_seconds": 0}, conn)
     assert len(conn.requests) == 1
     assert {s["id"]: s["outcome"] for s in res["sessions"]} == {2: "sent", 77: "not_found"}
-    assert res["skipped"][0]["id"] == 3 and "nobody can read" in res["skipped"][0]["reason"]
+    assert res["excluded"][0]["id"] == 3 and "nobody can read" in res["excluded"][0]["reason"]
     assert res["sent"] == [2] and res["failed"] is False
 
 
