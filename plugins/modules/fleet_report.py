@@ -1,0 +1,117 @@
+# Copyright: (c) 2026, multipoint.wms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This file holds the documentation only; the work is done on the controller by
+# plugins/action/fleet_report.py.
+
+DOCUMENTATION = r"""
+---
+module: fleet_report
+short_description: Write the end-of-day report for every host of the play
+version_added: 0.1.0
+description:
+  - Reads every host's registered M(multipoint.wms.session_disconnect) result (and, if present, its
+    M(multipoint.wms.session_message) result) from C(hostvars), and writes a report that accounts for
+    every host of the play - changed, unchanged, failed with the reason, unreachable, or not run - and,
+    per host, the sessions disconnected, unchanged, excluded by the filters and failed.
+  - Writes C(end-of-day-<run_id>.json) for machines and C(end-of-day-<run_id>.md) for people on the
+    controller. A new O(run_id) per run keeps two runs on one day apart; running it again with the same
+    O(run_id) (for example once per C(serial) batch) rewrites that run's files with everything known so far.
+  - Run it once per play, on the controller (C(run_once) and C(delegate_to) C(localhost)); the
+    M(multipoint.wms.end_of_day) role does this for you.
+options:
+  report_dir:
+    description: Directory on the controller for the report files; created if missing.
+    type: path
+    required: true
+  run_id:
+    description:
+      - Name of this run in the file names (letters, digits, C(.), C(_), C(-)).
+      - Default is the UTC time plus a random part, for example C(20261123T180502Z-3fa9c1).
+    type: str
+  formats:
+    description: Which files to write.
+    type: list
+    elements: str
+    choices: [json, markdown]
+    default: [json, markdown]
+  hosts:
+    description: The hosts to account for. Default is every host of the play, C(ansible_play_hosts_all), including hosts that failed or were unreachable.
+    type: list
+    elements: str
+  disconnect_var:
+    description: Name of the variable each host registered the M(multipoint.wms.session_disconnect) result in.
+    type: str
+    default: end_of_day_disconnect
+  warning_var:
+    description: Name of the variable each host registered the M(multipoint.wms.session_message) result in.
+    type: str
+    default: end_of_day_warning
+attributes:
+  check_mode:
+    support: full
+    details: Writes the report in check mode too, marked as a rehearsal and named C(end-of-day-<run_id>-check.*); it changes nothing on the hosts.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+    details: Runs on the controller.
+seealso:
+  - role: multipoint.wms.end_of_day
+author:
+  - multipoint.wms contributors
+"""
+
+EXAMPLES = r"""
+- name: Disconnect
+  multipoint.wms.session_disconnect:
+    all: true
+  register: end_of_day_disconnect
+
+- name: Report on every host of the play
+  multipoint.wms.fleet_report:
+    report_dir: "{{ playbook_dir }}/reports"
+  run_once: true
+  delegate_to: localhost
+  register: report
+
+- name: Show the summary
+  ansible.builtin.debug:
+    msg: "{{ report.summary }}"
+  run_once: true
+"""
+
+RETURN = r"""
+summary:
+  description: The report in a few lines, for the end of the play.
+  returned: success
+  type: list
+  elements: str
+  sample: ["End of day 20261123T180502Z-3fa9c1: 40 hosts - 31 changed, 6 unchanged, 2 failed, 1 unreachable, 0 not run"]
+run_id:
+  description: The run id used in the file names.
+  returned: success
+  type: str
+  sample: 20261123T180502Z-3fa9c1
+paths:
+  description: The files written, by format.
+  returned: success
+  type: dict
+  sample: {json: /srv/ansible/reports/end-of-day-20261123T180502Z-3fa9c1.json}
+counts:
+  description: Hosts by status and sessions by outcome.
+  returned: success
+  type: dict
+  sample: {hosts: 40, changed: 31, unchanged: 6, failed: 2, unreachable: 1, not_run: 0, sessions_disconnected: 512}
+problem_hosts:
+  description: Hosts that failed or were unreachable.
+  returned: success
+  type: list
+  elements: str
+  sample: [mps-17, mps-22]
+msg:
+  description: The first summary line.
+  returned: success
+  type: str
+  sample: "End of day 20261123T180502Z-3fa9c1: 40 hosts - 31 changed, 6 unchanged, 2 failed, 1 unreachable, 0 not run"
+"""
