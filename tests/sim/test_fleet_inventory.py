@@ -7,11 +7,14 @@ import json
 import logging
 import resource
 import socket
+import ssl
 import stat
 from pathlib import Path
 
+import winrm
 import yaml
 
+from wmssim import auth
 from wmssim import fleet as fleet_module
 from wmssim.cli import SecretFilter
 from wmssim.fleet import Fleet
@@ -27,65 +30,16 @@ hosts:
 """
 
 
-class FakeHost:
-    """Stands in for model.Host: its state() is all the fleet reads."""
-
-    def __init__(self, spec):
-        self.spec = spec
-        self.messages = 0
-
-    def state(self):
-        return {
-            "generation": self.spec.generation,
-            "sessions": [{"id": s.id, "user": s.user, "state": s.state} for s in self.spec.sessions],
-            "events": [],
-            "messages": self.messages,
-            "commands": 0,
-        }
-
-
-class FakeServer:
-    """Stands in for server.HostServer: answers every HTTP request with 200 and the host name."""
-
-    def __init__(self, host, spec, tls):
-        self.host, self.spec, self.tls = host, spec, tls
-        self.server = None
-
-    async def start(self, sock):
-        self.server = await asyncio.start_server(self._handle, sock=sock)
-
-    async def _handle(self, reader, writer):
-        await reader.readuntil(b"\r\n\r\n")
-        self.host.messages += 1
-        body = self.spec.name.encode()
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
-        await writer.drain()
-        writer.close()
-
-    async def stop(self):
-        self.server.close()
-        await self.server.wait_closed()
-
-
-class FakeTLS:
-    def __init__(self, directory: Path):
-        directory.mkdir(parents=True, exist_ok=True)
-        self.ca_cert = directory / "ca.pem"
-        self.cert = directory / "server.pem"
-        self.key = directory / "server.key"
-        for path in (self.ca_cert, self.cert, self.key):
-            path.write_text("fake\n")
-
-
 def make_fleet(tmp_path: Path) -> Fleet:
-    specs = parse_scenario_text(SCENARIO).hosts
-    return Fleet(specs, tmp_path / "state", host_factory=FakeHost, server_factory=FakeServer,
-                 tls_factory=FakeTLS)
+    return Fleet(parse_scenario_text(SCENARIO).hosts, tmp_path / "state")
 
 
-async def http(port: int, method: str, path: str) -> tuple[int, bytes]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".encode())
+async def http(port: int, method: str, path: str, tls_ca: Path | None = None) -> tuple[int, bytes]:
+    """One HTTP/1.1 request (over TLS validated by ``tls_ca`` if given); status and body."""
+    context = ssl.create_default_context(cafile=str(tls_ca)) if tls_ca else None
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=context)
+    writer.write(f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
+                 "Connection: close\r\n\r\n".encode())
     await writer.drain()
     data = await reader.read()
     writer.close()
@@ -98,6 +52,17 @@ def refused(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
+def open_and_close_shell(host_vars: dict) -> None:
+    """Create and Delete a WinRS shell with pywinrm (two WS-Man messages, no command)."""
+    protocol = winrm.Protocol(
+        f"http://127.0.0.1:{host_vars['ansible_port']}/wsman",
+        transport=host_vars["ansible_winrm_transport"],
+        username=host_vars["ansible_user"],
+        password=host_vars["ansible_password"],
+    )
+    protocol.close_shell(protocol.open_shell())
+
+
 def test_fleet_serves_every_host_and_writes_the_inventory(tmp_path):
     async def scenario():
         fleet = make_fleet(tmp_path)
@@ -105,9 +70,11 @@ def test_fleet_serves_every_host_and_writes_the_inventory(tmp_path):
         try:
             ports = {name: served.port for name, served in fleet.hosts.items()}
             assert len(set(ports.values())) == 4
-            for name in ("basic-01", "ntlm-01", "https-01"):
-                status, body = await http(ports[name], "POST", "/wsman")
-                assert (status, body) == (200, name.encode())
+            # Real WinRM endpoints: a request without credentials is challenged.
+            assert (await http(ports["basic-01"], "POST", "/wsman"))[0] == 401
+            assert (await http(ports["ntlm-01"], "POST", "/wsman"))[0] == 401
+            # The https host presents a certificate that the fleet's CA validates for 127.0.0.1.
+            assert (await http(ports["https-01"], "POST", "/wsman", tls_ca=fleet.tls.ca_cert))[0] == 401
             assert refused(ports["down-01"])
             path = fleet.write_inventory(tmp_path / "out" / "inventory.yml")
             return fleet, ports, path
@@ -139,32 +106,25 @@ def test_fleet_serves_every_host_and_writes_the_inventory(tmp_path):
     assert hosts["https-01"]["ansible_password"] == "Other-Secret-2"
     assert hosts["https-01"]["ansible_winrm_server_cert_validation"] == "validate"
     ca_path = Path(hosts["https-01"]["ansible_winrm_ca_trust_path"])
-    assert ca_path.is_absolute() and ca_path.exists()
+    assert ca_path.is_absolute() and ca_path == fleet.tls.ca_cert.resolve() and ca_path.exists()
     assert "ansible_winrm_ca_trust_path" not in hosts["ntlm-01"]
     assert hosts["down-01"]["wmssim_down"] is True
     # After stop: nothing listens any more and the TLS key is gone.
     assert all(refused(port) for port in ports.values())
     assert refused(int(group_vars["wmssim_control"].split(":")[2].split("/")[0]))
-    assert not (tmp_path / "state" / "tls" / "server.key").exists()
+    assert not fleet.tls.key.exists()
 
 
 def test_no_tls_material_without_https_hosts(tmp_path):
-    calls = []
-
-    def tls_factory(directory):
-        calls.append(directory)
-        return FakeTLS(directory)
-
-    specs = parse_scenario_text("hosts: [{name: a, auth: basic}]").hosts
-    fleet = Fleet(specs, tmp_path, host_factory=FakeHost, server_factory=FakeServer,
-                  tls_factory=tls_factory)
+    fleet = Fleet(parse_scenario_text("hosts: [{name: a, auth: basic}]").hosts, tmp_path)
 
     async def scenario():
         await fleet.start()
         await fleet.stop()
 
     asyncio.run(scenario())
-    assert calls == []
+    assert fleet.tls is None
+    assert not (tmp_path / "tls").exists()
 
 
 def test_control_endpoint(tmp_path):
@@ -173,7 +133,7 @@ def test_control_endpoint(tmp_path):
         await fleet.start()
         try:
             port, token = fleet.control_port, fleet.token
-            await http(fleet.hosts["ntlm-01"].port, "POST", "/wsman")
+            await asyncio.to_thread(open_and_close_shell, fleet.host_vars(fleet.hosts["ntlm-01"]))
             results = {
                 "health": await http(port, "GET", f"/{token}/healthz"),
                 "state": await http(port, "GET", f"/{token}/state"),
@@ -185,26 +145,28 @@ def test_control_endpoint(tmp_path):
                 "reset": await http(port, "POST", f"/{token}/reset?host=ntlm-01"),
                 "after_reset": await http(port, "GET", f"/{token}/state?host=ntlm-01"),
             }
-            # The reset host is served again, on the same port.
-            results["served_again"] = await http(fleet.hosts["ntlm-01"].port, "POST", "/wsman")
+            # The reset host is served again, on the same port, by a fresh model.
+            await asyncio.to_thread(open_and_close_shell, fleet.host_vars(fleet.hosts["ntlm-01"]))
+            results["served_again"] = await http(port, "GET", f"/{token}/state?host=ntlm-01")
             results["garbage"] = await raw(port, b"\x16\x03\x01 not http\r\n\r\n")
             return results
         finally:
             await fleet.stop()
 
     results = asyncio.run(scenario())
+    assert auth.USER_FILES.directory is None  # the NTLM credential files are gone
     status, body = results["health"]
     assert status == 200 and json.loads(body)["hosts"] == 4 and json.loads(body)["down"] == 1
     status, body = results["state"]
     hosts = json.loads(body)["hosts"]
     assert status == 200 and list(hosts) == ["basic-01", "ntlm-01", "https-01", "down-01"]
-    assert hosts["ntlm-01"]["messages"] == 1
-    assert hosts["ntlm-01"]["sessions"] == [
-        {"id": 2, "user": "bob", "state": "Active"},
-        {"id": 3, "user": "carol", "state": "Active"},
-    ]
+    assert hosts["ntlm-01"]["messages"] == 2  # Create and Delete
+    assert hosts["basic-01"]["messages"] == 0
+    users = [(s["id"], s["user"], s["state"]) for s in hosts["ntlm-01"]["sessions"] if s["user"]]
+    assert users == [(2, "bob", "Active"), (3, "carol", "Active")]
     assert hosts["down-01"]["down"] is True and hosts["ntlm-01"]["down"] is False
     assert hosts["basic-01"]["generation"] == "2012"
+    assert hosts["ntlm-01"]["port"] > 0 and hosts["ntlm-01"]["auth"] == "ntlm"
     assert "Fleet-Secret-1" not in body.decode()
     status, body = results["one"]
     assert list(json.loads(body)["hosts"]) == ["ntlm-01", "down-01"]
@@ -213,7 +175,7 @@ def test_control_endpoint(tmp_path):
     assert results["bad_method"][0] == 405
     assert results["reset"] == (200, json.dumps({"reset": ["ntlm-01"]}, indent=1).encode() + b"\n")
     assert json.loads(results["after_reset"][1])["hosts"]["ntlm-01"]["messages"] == 0
-    assert results["served_again"] == (200, b"ntlm-01")
+    assert json.loads(results["served_again"][1])["hosts"]["ntlm-01"]["messages"] == 2
     assert results["garbage"].startswith(b"HTTP/1.1 400")
 
 
@@ -248,8 +210,7 @@ def test_down_host_port_is_not_given_to_another_host(tmp_path, monkeypatch):
         "hosts: [{name: d1, faults: {down: true}}, {name: a}, {name: d2, faults: {down: true}}, "
         "{name: b}]"
     ).hosts
-    fleet = Fleet(specs, tmp_path, host_factory=FakeHost, server_factory=FakeServer,
-                  tls_factory=FakeTLS)
+    fleet = Fleet(specs, tmp_path)
 
     async def scenario():
         await fleet.start()
