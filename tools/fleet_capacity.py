@@ -158,7 +158,7 @@ def main() -> int:
     report = {
         "hosts": len(hosts),
         "hosts_down": len(hosts) - len(up),
-        "sessions": sum(len(h["sessions"]) for h in state.values()),
+        "user_sessions": sum(1 for h in state.values() for s in h["sessions"] if s["user"]),
         "cpus": os.cpu_count(),
         "startup_seconds_until_inventory": round(startup, 3),
         "rss_mib_after_start": round(idle["VmRSS"] / 1024, 1),
