@@ -175,6 +175,7 @@ def main() -> int:
         "probe_seconds_median_by_transport": {
             key: sorted(values)[len(values) // 2] for key, values in sorted(by_transport.items())
         },
+        "probe_sessions_listed": sorted({r["sessions_listed"] for r in ok}, key=str),
         "probe_failures": [r for r in results if r.get("rc") != 0][:5],
         "state_seconds": round(state_seconds, 3),
         "state_bytes": len(state_bytes),

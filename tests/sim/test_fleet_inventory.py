@@ -16,7 +16,7 @@ import yaml
 
 from wmssim import auth
 from wmssim import fleet as fleet_module
-from wmssim.cli import SecretFilter
+from wmssim.cli import setup_logging
 from wmssim.fleet import Fleet
 from wmssim.scenario import parse_scenario_text
 
@@ -239,21 +239,23 @@ def test_start_raises_the_open_file_limit():
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
-def test_secret_filter_scrubs_passwords_from_log_lines(tmp_path):
-    logger = logging.getLogger("wmssim.test-secret-filter")
-    handler = logging.FileHandler(tmp_path / "log.txt")
-    handler.addFilter(SecretFilter(["Fleet-Secret-1"]))
-    logger.addHandler(handler)
-    logger.propagate = False
+def test_serve_logging_masks_passwords(tmp_path):
+    logger = logging.getLogger("wmssim")
+    before = (list(logger.handlers), logger.level, logger.propagate)
+    handler = setup_logging(tmp_path / "log.txt", "info", ["Fleet-Secret-1"])
     try:
-        logger.warning("user admin password %s rejected", "Fleet-Secret-1")
+        logging.getLogger("wmssim.fleet").warning("user admin password %s rejected", "Fleet-Secret-1")
+        logging.getLogger("wmssim.something").info("header Authorization: Basic YWRtaW46eHl6")
         try:
             raise ValueError("bad Fleet-Secret-1")
         except ValueError:
-            logger.exception("failed")
+            logging.getLogger("wmssim.other").exception("failed")
+        logging.getLogger("wmssim.other").debug("not at info level")
     finally:
         logger.removeHandler(handler)
         handler.close()
+        logger.handlers[:], logger.level, logger.propagate = before
     text = (tmp_path / "log.txt").read_text()
-    assert "Fleet-Secret-1" not in text
+    assert "Fleet-Secret-1" not in text and "YWRtaW46eHl6" not in text
     assert "password *** rejected" in text and "bad ***" in text
+    assert "not at info level" not in text

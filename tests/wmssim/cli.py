@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from . import logs
 from .fleet import Fleet
 from .scenario import Scenario, ScenarioError, load_scenario, summary
 
@@ -215,39 +216,23 @@ def main(argv: list[str] | None = None) -> int:
 # --- serve ----------------------------------------------------------------------------------
 
 
-class SecretFilter(logging.Filter):
-    """Replace every known password in a log record's text by ***."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if s]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        scrubbed, exc_text = text, record.exc_text
-        for secret in self.secrets:
-            scrubbed = scrubbed.replace(secret, "***")
-            if exc_text:
-                exc_text = exc_text.replace(secret, "***")
-        if scrubbed != text:
-            record.msg, record.args = scrubbed, None
-        record.exc_text = exc_text
-        return True
-
-
 def default_state_dir(inventory: Path) -> Path:
     """``<folder of the inventory>/<inventory name without suffix>.wmssim``."""
     return inventory.parent / f"{inventory.stem}.wmssim"
 
 
 def setup_logging(path: Path, level: str, secrets: list[str]) -> logging.Handler:
-    """Log the wmssim loggers to ``path``, with passwords scrubbed."""
+    """Log every wmssim logger to ``path``; passwords and auth tokens are masked in each record.
+
+    The wire layer's loggers mask what they log themselves; the handler's filter masks the
+    records of every other wmssim logger the same way, with the scenario's passwords registered.
+    """
+    for secret in secrets:
+        logs.register_secret(secret)
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(SecretFilter(secrets))
+    handler.addFilter(logs.RedactingFilter())
     LOG.addHandler(handler)
     LOG.setLevel(getattr(logging, level.upper()))
     LOG.propagate = False

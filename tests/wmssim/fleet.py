@@ -202,6 +202,7 @@ class Fleet:
         for path in self._secret_files:
             try:
                 path.unlink()
+                LOG.info("removed %s", path)
             except FileNotFoundError:
                 pass
             except OSError as exc:
