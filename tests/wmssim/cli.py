@@ -115,7 +115,10 @@ Print, as JSON, what every host of a running fleet looks like now:
   {"hosts": {"<name>": {"generation": ..., "sessions": [{"id": .., "user": .., "state": ..}, ...],
    "events": [...], "messages": <WS-Man messages served>, "commands": <commands run>,
    "port": .., "auth": .., "down": ..}}}
-It finds the fleet through wmssim_control in the inventory that `serve` wrote.
+"sessions" lists every session by id, with its connect state (Active, Disconnected, ...) and
+MultiPoint details; like Windows, a host also has session 0 (services) and the RDP listener
+(65536), which have no user. "events" lists what changed: {"session", "from", "to", "cause",
+"kind", "time"}. It finds the fleet through wmssim_control in the inventory `serve` wrote.
 """
 
 CHECK_HELP = """\
