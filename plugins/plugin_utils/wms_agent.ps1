@@ -25,8 +25,10 @@ $ProgressPreference = 'SilentlyContinue'
 $AgentClock = [System.Diagnostics.Stopwatch]::StartNew()
 # WTS_CONNECTSTATE_CLASS values 0..9, by name (protocol section 4).
 $ConnectStates = @('Active', 'Connected', 'ConnectQuery', 'Shadow', 'Disconnected', 'Idle', 'Listen', 'Reset', 'Down', 'Init')
-# Marks exceptions the agent raises itself with their Error kind.
+# Marks exceptions the agent raises itself with their Error kind, category and error id.
 $KindKey = 'multipoint.wms.kind'
+$CategoryKey = 'multipoint.wms.category'
+$FqidKey = 'multipoint.wms.fqid'
 # Time limit for MultiPoint calls that only read (Import-Module, Get-WmsSession). The protocol
 # gives no deadline for them; this keeps a hung MultiPoint service from hanging the agent.
 $WmsReadLimitMs = 30000
@@ -90,10 +92,13 @@ function New-AgentResponse {
 # Errors
 
 function Set-AgentMark {
-    # Marks an exception the agent raises itself with its Error kind. ConvertTo-AgentError reports
-    # such an exception without the category and id that PowerShell's throw statement invents.
-    param([System.Exception]$Exception, [string]$Kind)
+    # Marks an exception the agent raises itself with its Error kind and the category (and error
+    # id) PowerShell gives such an error. ConvertTo-AgentError reports those instead of what
+    # PowerShell's throw statement makes up (OperationStopped, the message as the id).
+    param([System.Exception]$Exception, [string]$Kind, $Category, $Fqid)
     $Exception.Data[$KindKey] = $Kind
+    $Exception.Data[$CategoryKey] = $Category
+    $Exception.Data[$FqidKey] = $Fqid
     return $Exception
 }
 
@@ -102,31 +107,33 @@ function Stop-Agent {
     param([string]$Kind, [string]$Message)
     if ($Kind -eq 'module_missing') {
         $exception = New-Object -TypeName System.Management.Automation.CommandNotFoundException -ArgumentList $Message
-    } elseif ($Kind -eq 'unsupported_module') {
-        $exception = New-Object -TypeName System.NotSupportedException -ArgumentList $Message
-    } else {
-        $exception = New-Object -TypeName System.ArgumentException -ArgumentList $Message
+        throw (Set-AgentMark -Exception $exception -Kind $Kind -Category 'ObjectNotFound' -Fqid 'CommandNotFoundException')
     }
-    throw (Set-AgentMark -Exception $exception -Kind $Kind)
+    if ($Kind -eq 'unsupported_module') {
+        $exception = New-Object -TypeName System.NotSupportedException -ArgumentList $Message
+        throw (Set-AgentMark -Exception $exception -Kind $Kind -Category $null -Fqid $null)
+    }
+    $exception = New-Object -TypeName System.ArgumentException -ArgumentList $Message
+    throw (Set-AgentMark -Exception $exception -Kind $Kind -Category 'InvalidArgument' -Fqid $null)
 }
 
 function New-Win32Exception {
     param([int]$Code, [string]$Function)
     $plain = New-Object -TypeName System.ComponentModel.Win32Exception -ArgumentList $Code
     $exception = New-Object -TypeName System.ComponentModel.Win32Exception -ArgumentList $Code, ($Function + ': ' + $plain.Message)
-    return (Set-AgentMark -Exception $exception -Kind 'exception')
+    return (Set-AgentMark -Exception $exception -Kind 'exception' -Category 'NotSpecified' -Fqid $null)
 }
 
 function New-TimeoutException {
     param([string]$Message)
     $exception = New-Object -TypeName System.TimeoutException -ArgumentList $Message
-    return (Set-AgentMark -Exception $exception -Kind 'exception')
+    return (Set-AgentMark -Exception $exception -Kind 'exception' -Category 'OperationTimeout' -Fqid $null)
 }
 
 function New-InvalidOperation {
     param([string]$Message)
     $exception = New-Object -TypeName System.InvalidOperationException -ArgumentList $Message
-    return (Set-AgentMark -Exception $exception -Kind 'exception')
+    return (Set-AgentMark -Exception $exception -Kind 'exception' -Category 'InvalidOperation' -Fqid $null)
 }
 
 function Resolve-ErrorRecord {
@@ -159,7 +166,7 @@ function ConvertTo-AgentError {
         $win32 = [int]$exception.NativeErrorCode
     }
     if ($exception.Data.Contains($KindKey)) {
-        return New-AgentError -Kind ([string]$exception.Data[$KindKey]) -Type ($exception.GetType().FullName) -Message $exception.Message -Category $null -Fqid $null -NativeCode $win32
+        return New-AgentError -Kind ([string]$exception.Data[$KindKey]) -Type ($exception.GetType().FullName) -Message $exception.Message -Category $exception.Data[$CategoryKey] -Fqid $exception.Data[$FqidKey] -NativeCode $win32
     }
     $category = $null
     if ($null -ne $Record.CategoryInfo) {
@@ -174,7 +181,7 @@ function ConvertTo-AgentError {
 
 function New-TimeoutError {
     param([string]$Message)
-    return New-AgentError -Kind 'exception' -Type 'System.TimeoutException' -Message $Message -Category $null -Fqid $null -NativeCode $null
+    return New-AgentError -Kind 'exception' -Type 'System.TimeoutException' -Message $Message -Category 'OperationTimeout' -Fqid $null -NativeCode $null
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -249,8 +256,9 @@ function Read-JsonStateList {
 
 function Read-AgentRequest {
     # Parses and checks the request line; returns a new hashtable of typed values. Nothing else
-    # in the agent sees the parsed object.
-    param([string]$Json)
+    # in the agent sees the parsed object. Seen['action'] gets a valid action as soon as it is
+    # read, so a response to an otherwise bad request still names it.
+    param([string]$Json, [hashtable]$Seen)
     if ([string]::IsNullOrEmpty($Json) -or $Json.Trim().Length -eq 0) {
         Stop-Agent -Kind 'bad_request' -Message 'the request line is empty'
     }
@@ -265,12 +273,24 @@ function Read-AgentRequest {
     }
     $known = @('protocol', 'action', 'backend', 'ids', 'act_states', 'timeout', 'what_if', 'poll_ms', 'title', 'text', 'display_seconds')
     $raw = @{}
+    $unknown = New-Object -TypeName 'System.Collections.Generic.List[string]'
     foreach ($property in $parsed.PSObject.Properties) {
         # Key names are compared case-sensitively, as JSON does.
-        if ($known -cnotcontains $property.Name) {
-            Stop-Agent -Kind 'bad_request' -Message ('unknown key: ' + $property.Name)
+        if ($known -ccontains $property.Name) {
+            $raw[$property.Name] = $property.Value
+        } else {
+            $unknown.Add($property.Name)
         }
-        $raw[$property.Name] = $property.Value
+    }
+    if ($raw.ContainsKey('action')) {
+        try {
+            $Seen['action'] = Read-JsonChoice -Value $raw['action'] -Key 'action' -Choices @('inventory', 'disconnect', 'message')
+        } catch {
+            $Seen['action'] = $null
+        }
+    }
+    if ($unknown.Count -gt 0) {
+        Stop-Agent -Kind 'bad_request' -Message ('unknown key: ' + ($unknown -join ', '))
     }
     foreach ($key in @('protocol', 'action', 'backend')) {
         if (-not $raw.ContainsKey($key)) {
@@ -1041,6 +1061,7 @@ function Get-ErrorTargetId {
 function Select-Targets {
     # Step 1: absent -> skipped/absent; connect state not in act_states -> skipped/state;
     # otherwise a target. A repeated id is decided (and acted on) once and reported each time.
+    # what_if tells whether a call carried -WhatIf, so a skipped id (no call) has false.
     param([hashtable]$Request, $Sessions, [bool]$WhatIf)
     $stateById = New-Object -TypeName 'System.Collections.Generic.Dictionary[long,string]'
     foreach ($session in $Sessions) {
@@ -1053,9 +1074,9 @@ function Select-Targets {
             continue
         }
         if (-not $stateById.ContainsKey($id)) {
-            $outcomes[$id] = New-ResultRecord -Id $id -Action 'skipped' -Reason 'absent' -WhatIf $WhatIf
+            $outcomes[$id] = New-ResultRecord -Id $id -Action 'skipped' -Reason 'absent' -WhatIf $false
         } elseif ($Request['act_states'] -cnotcontains $stateById[$id]) {
-            $outcomes[$id] = New-ResultRecord -Id $id -Action 'skipped' -Reason 'state' -WhatIf $WhatIf
+            $outcomes[$id] = New-ResultRecord -Id $id -Action 'skipped' -Reason 'state' -WhatIf $false
         } else {
             $targets.Add($id)
             $outcomes[$id] = New-ResultRecord -Id $id -Action 'called' -Reason $null -WhatIf $WhatIf
@@ -1204,15 +1225,19 @@ function Invoke-Agent {
 
 $AgentResponse = $null
 $AgentLine = $null
+$AgentSeen = @{ action = $null }
 try {
     $AgentResponse = New-AgentResponse
-    $AgentRequest = Read-AgentRequest -Json $RequestJson
+    $AgentRequest = Read-AgentRequest -Json $RequestJson -Seen $AgentSeen
     $null = Invoke-Agent -Request $AgentRequest -Response $AgentResponse
 } catch {
     $AgentFailure = $_
     try {
         if ($null -eq $AgentResponse) {
             $AgentResponse = New-AgentResponse
+        }
+        if ($null -eq $AgentResponse['action']) {
+            $AgentResponse['action'] = $AgentSeen['action']
         }
         $AgentResponse['ok'] = $false
         $AgentResponse['error'] = ConvertTo-AgentError -Record $AgentFailure

@@ -65,6 +65,15 @@ BANNED_METHODS = frozenset(
     {"NewScriptBlock", "InvokeScript", "AddScript", "ExpandString", "GetNewClosure", "InvokeReturnAsIs", "InvokeWithContext"}
 )
 AUTOMATIC_VARIABLES = frozenset({"_", "null", "true", "false", "psversiontable", "erroractionpreference", "progresspreference"})
+# Automatic variables a script must not assign (PowerShell owns them; some are read-only).
+RESERVED_VARIABLES = frozenset(
+    {
+        "_", "args", "error", "event", "eventargs", "executioncontext", "false", "foreach", "home", "host", "input",
+        "lastexitcode", "matches", "myinvocation", "ofs", "pid", "profile", "psboundparameters", "pscmdlet",
+        "psitem", "psscriptroot", "pscommandpath", "psversiontable", "pwd", "sender", "shellid", "stacktrace",
+        "switch", "this", "true",
+    }
+)
 ADD_METHODS = ("AddCommand", "AddParameter", "AddArgument", "AddParameters", "AddScript")
 WMS_NAME = re.compile(r"^[A-Za-z]+-Wms[A-Za-z]+$", re.IGNORECASE)
 GENERATION_SUFFIX = re.compile(r"(2012|2016)$")
@@ -454,7 +463,10 @@ def check_commands(script: Script) -> list[str]:
                 problems.append(f"{call.name} at line {call.line}: too many positional arguments")
         elif key in builtins:
             canonical, (allowed, positional) = builtins[key]
-            bound = bind(call, lambda name, allowed=allowed: next(((a, False) for a in allowed if a.lower() == name.lower()), None))
+            def builtin(name: str, allowed: frozenset[str] = allowed) -> tuple[str, bool] | None:
+                return next(((a, False) for a in allowed if a.lower() == name.lower()), None)
+
+            bound = bind(call, builtin)
             problems.extend(bound.problems)
             if bound.positional > positional:
                 problems.append(f"{call.name} at line {call.line}: {bound.positional} positional arguments")
@@ -480,7 +492,7 @@ def check_dynamic_code(script: Script) -> list[str]:
             problems.append(f"line {line_of(node)}: .{text_of(member)}() is not allowed in the agent")
     for node in script.nodes("type_literal"):
         if "scriptblock" in text_of(node).lower():
-            problems.append(f"line {line_of(node)}: {text_of(node)} in the agent (only the bootstrap makes script blocks)")
+            problems.append(f"line {line_of(node)}: {text_of(node)} (only the bootstrap makes script blocks)")
     for node in script.nodes("script_block_expression"):
         problems.append(f"line {line_of(node)}: script block literal {text_of(node)[:40]!r}")
     for node in script.nodes("expandable_string_literal", "expandable_here_string_literal"):
@@ -491,7 +503,10 @@ def check_dynamic_code(script: Script) -> list[str]:
             first = next((t for t in call.tokens if t.kind == "arg"), None)
             type_name = next((t for t in call.tokens if t.kind == "param" and t.text.lower() == "typename"), None)
             index = call.tokens.index(type_name) + 1 if type_name is not None else None
-            value = call.tokens[index].text if index is not None and index < len(call.tokens) else (first.text if first else "")
+            if index is not None and index < len(call.tokens):
+                value = call.tokens[index].text
+            else:
+                value = first.text if first else ""
             if not re.fullmatch(r"[A-Za-z0-9_.]+|'[A-Za-z0-9_.\[\],]+'", value):
                 problems.append(f"line {call.line}: New-Object with a computed type name {value!r}")
     return problems
@@ -505,7 +520,7 @@ def statement_heads(script: Script) -> Iterator[Node]:
     """The expression or command of every statement that can write to the output stream."""
     for node in script.nodes("pipeline"):
         parent = node.parent
-        if parent is not None and parent.type == "statement_list" and parent.parent is not None and parent.parent.type in BODIES:
+        if parent is not None and parent.type == "statement_list" and getattr(parent.parent, "type", None) in BODIES:
             yield unwrap(node)
 
 
@@ -571,6 +586,8 @@ def check_variables(script: Script) -> list[str]:
         function = enclosing_function(node)
         (top if function is None else local.setdefault(function, set())).add(variable_name(variable) or "")
     problems = []
+    for name in sorted(top.union(*local.values()) & RESERVED_VARIABLES):
+        problems.append(f"${name} is an automatic variable; the script must not assign it")
     for node in script.nodes("variable"):
         name = variable_name(node)
         if name is None or name in AUTOMATIC_VARIABLES or name in top:
@@ -701,7 +718,9 @@ def ordered_literals(script: Script) -> list[tuple[int, list[str]]]:
         type_literal = child_of_type(cast, "type_literal")
         value = cast.named_children[-1] if cast.named_child_count == 2 else None
         literal = unwrap(value) if value is not None else None
-        if type_literal is not None and literal is not None and literal.type == "hash_literal_expression" and text_of(type_literal).lower() == "[ordered]":
+        if type_literal is None or literal is None or literal.type != "hash_literal_expression":
+            continue
+        if text_of(type_literal).lower() == "[ordered]":
             found.append((line_of(cast), hash_keys(literal)))
     return found
 
@@ -794,7 +813,8 @@ def check_pinvoke(script: Script) -> list[str]:
         following = statement.next_named_sibling
         if following is None or "GetLastWin32Error" not in text_of(following):
             problems.append(f"{where}: {method} is not followed at once by Marshal.GetLastWin32Error()")
-    for function in {enclosing_function(n) for n, m, _ in wts_calls(script) if m in ("WTSEnumerateSessionsW", "WTSQuerySessionInformationW")}:
+    allocating = ("WTSEnumerateSessionsW", "WTSQuerySessionInformationW")
+    for function in {enclosing_function(n) for n, m, _ in wts_calls(script) if m in allocating}:
         frees = [n for n, m, _ in wts_calls(script) if m == "WTSFreeMemory" and enclosing_function(n) == function]
         if not frees:
             problems.append(f"{function}: a WTS buffer is never freed")
@@ -868,6 +888,24 @@ def test_every_variable_is_assigned_somewhere_it_is_visible(agent: Script) -> No
 
 def test_nothing_but_the_response_reaches_the_output(agent: Script) -> None:
     assert check_output_leaks(agent) == []
+
+
+def test_agent_is_strict_and_stops_on_every_error(agent: Script) -> None:
+    top = [text_of(unwrap(n)) for n in statement_heads(agent) if enclosing_function(n) is None]
+    assert "Set-StrictMode -Version 2.0" in top[:3]
+    assert "$ErrorActionPreference = 'Stop'" in top[:3]
+    # It ends normally after writing (no exit: over psrp that would end the runspace's pipeline).
+    assert not [f for f in agent.nodes("flow_control_statement") if text_of(f).lower().startswith("exit")]
+
+
+def test_generation_is_not_guessed_from_the_os_version(agent: Script) -> None:
+    # OSVersion is read once, for host.os_version; the generation comes from the cmdlet's parameters.
+    users = {enclosing_function(n) for n in agent.nodes("member_access", "member_name") if text_of(n) == "OSVersion"}
+    assert users == {"Get-HostInfo"}
+    detect = text_of(functions(agent)["Find-MultiPointModule"].node)
+    for parameter in ("TimeoutInSecond", "All", "Server"):
+        assert f"ContainsKey('{parameter}')" in detect
+    assert re.search(r"'MultiPoint', 'WmsCmdlets', 'WmsCmdlets3'", detect)
 
 
 def test_no_collection_with_value_returning_add(agent: Script) -> None:
@@ -1062,6 +1100,8 @@ def test_command_checker_catches_unknown_commands_and_parameters(source: str, ex
     ("source", "expected"),
     [
         ("function F {\n    param($Name)\n    return $Nmae\n}\n", "$Nmae is never assigned"),
+        ("function F {\n    foreach ($input in $list) {\n    }\n}\n", "$input is an automatic variable"),
+        ("$host = 'a'\n", "$host is an automatic variable"),
         ("function F {\n    $x = 1\n}\nfunction G {\n    return $x\n}\n", "$x is never assigned in G"),
         ("$y = $z\n", "$z is never assigned"),
     ],
