@@ -74,7 +74,8 @@ def test_fleet_serves_every_host_and_writes_the_inventory(tmp_path):
             assert (await http(ports["basic-01"], "POST", "/wsman"))[0] == 401
             assert (await http(ports["ntlm-01"], "POST", "/wsman"))[0] == 401
             # The https host presents a certificate that the fleet's CA validates for 127.0.0.1.
-            assert (await http(ports["https-01"], "POST", "/wsman", tls_ca=fleet.tls.ca_cert))[0] == 401
+            status, _ = await http(ports["https-01"], "POST", "/wsman", tls_ca=fleet.tls.ca_cert)
+            assert status == 401
             assert refused(ports["down-01"])
             path = fleet.write_inventory(tmp_path / "out" / "inventory.yml")
             return fleet, ports, path
@@ -244,7 +245,8 @@ def test_serve_logging_masks_passwords(tmp_path):
     before = (list(logger.handlers), logger.level, logger.propagate)
     handler = setup_logging(tmp_path / "log.txt", "info", ["Fleet-Secret-1"])
     try:
-        logging.getLogger("wmssim.fleet").warning("user admin password %s rejected", "Fleet-Secret-1")
+        fleet_log = logging.getLogger("wmssim.fleet")
+        fleet_log.warning("user admin password %s rejected", "Fleet-Secret-1")
         logging.getLogger("wmssim.something").info("header Authorization: Basic YWRtaW46eHl6")
         try:
             raise ValueError("bad Fleet-Secret-1")

@@ -268,7 +268,8 @@ def test_generated_faults_mapping_applies_to_every_generated_host():
         ("hosts: [{name: a, password: 1234}]", ["host 'a'", "'password'", "quote it"]),
         ("hosts: [{name: a, latency_ms: -1}]", ["host 'a'", "'latency_ms'", ">= 0"]),
         ("hosts: [{name: a, latency_ms: true}]", ["host 'a'", "'latency_ms'"]),
-        ("hosts: [{name: a, faults: {down: 'yes'}}]", ["host 'a'", "'faults.down'", "true or false"]),
+        ("hosts: [{name: a, faults: {down: 'yes'}}]",
+         ["host 'a'", "'faults.down'", "true or false"]),
         ("hosts: [{name: a, faults: {http_500: Open}}]", ["'faults.http_500'", '"Create"']),
         ("hosts: [{name: a, faults: {logoff_race: 3}}]", ["'faults.logoff_race'", "list"]),
         ("hosts: [{name: a, sessions: [{id: 2, state: Gone}]}]",
@@ -298,7 +299,8 @@ def test_generated_faults_mapping_applies_to_every_generated_host():
         ("generate: {count: 2, faults: [{count: 1, down: maybe}]}",
          ["generate", "'faults[0].down'", "true or false"]),
         ("generate: {count: 2, sessions_per_host: [5, 1]}", ["generate", "'sessions_per_host'"]),
-        ("hosts: [{name: gen-001}]\ngenerate: {count: 2}", ["generate", "'gen-001'", "name_prefix"]),
+        ("hosts: [{name: gen-001}]\ngenerate: {count: 2}",
+         ["generate", "'gen-001'", "name_prefix"]),
     ],
 )
 def test_errors_name_the_key_the_host_and_what_is_accepted(text, expected):

@@ -359,7 +359,8 @@ def check(args: argparse.Namespace) -> int:
     if scenario.description:
         print(textwrap.fill(scenario.description, width=96, initial_indent="  ",
                             subsequent_indent="  "))
-    print(f"hosts: {counts['hosts']} ({counts['explicit']} explicit, {counts['generated']} generated)")
+    print(f"hosts: {counts['hosts']} "
+          f"({counts['explicit']} explicit, {counts['generated']} generated)")
     print("  by generation: " + _pairs(counts["by_generation"]))
     print("  by auth:       " + _pairs(counts["by_auth"]))
     print(f"sessions: {counts['sessions']}")

@@ -128,7 +128,9 @@ class Fleet:
         soft, _hard = raise_file_limit()
         if soft < 2 * len(self.specs) + 64:
             LOG.warning(
-                "open file limit %s is low for %s hosts: clients may be refused", soft, len(self.specs)
+                "open file limit %s is low for %s hosts: clients may be refused",
+                soft,
+                len(self.specs),
             )
         self.state_dir.mkdir(parents=True, exist_ok=True)
         if any(spec.auth == "https" for spec in self.specs):
@@ -144,7 +146,8 @@ class Fleet:
                 self.hosts[spec.name] = served
             if len({served.port for served in self.hosts.values()}) != len(self.hosts):
                 raise RuntimeError("the OS gave the same port to two hosts")
-            await asyncio.gather(*(self._start_server(s) for s in self.hosts.values() if not s.down))
+            serving = [served for served in self.hosts.values() if not served.down]
+            await asyncio.gather(*(self._start_server(served) for served in serving))
             # Every other host is bound (and listening): now the down hosts' ports can be let go.
             for served in self.hosts.values():
                 if served.down and served.sock is not None:

@@ -159,14 +159,16 @@ BEHAVIOUR_RULES: dict[str, Rule] = {
 FAULT_RULES: dict[str, Rule] = {
     "down": Rule("true or false", _boolean),
     "slow_ms": Rule("a whole number of milliseconds >= 0", _whole(0)),
-    "http_500": Rule(f"null or one of {_quoted(WS_ACTIONS)}", _one_of(WS_ACTIONS, True)),
+    "http_500": Rule(f"null or one of {_quoted(WS_ACTIONS)}", _one_of(WS_ACTIONS, optional=True)),
     "auth_failure": Rule("true or false", _boolean),
     "module_missing": Rule("true or false", _boolean),
     "access_denied": Rule("true or false", _boolean),
     "disconnect_hangs": Rule("true or false", _boolean),
     "disconnect_noop": Rule("true or false", _boolean),
     "logoff_race": Rule("a list of session ids (whole numbers >= 0)", _id_list),
-    "garbage_stdout": Rule('null or one of "prefix", "replace"', _one_of(("prefix", "replace"), True)),
+    "garbage_stdout": Rule(
+        'null or one of "prefix", "replace"', _one_of(("prefix", "replace"), optional=True)
+    ),
 }
 
 # Keys of a host mapping that are not plain values.
@@ -255,7 +257,9 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ScenarioError("the scenario must be a mapping with keys: " + ", ".join(TOP_LEVEL_KEYS))
+        raise ScenarioError(
+            "the scenario must be a mapping with keys: " + ", ".join(TOP_LEVEL_KEYS)
+        )
     _no_unknown_keys(data, TOP_LEVEL_KEYS, "top level")
     description = data.get("description", "")
     if not isinstance(description, str):
