@@ -64,7 +64,7 @@ def bad_request(message: str) -> RequestFailed:
 def abandoned(command: str, seconds: int) -> dict:
     """The Error for a call the agent stopped waiting for."""
     return error_object(
-        "exception", cmdlets.TIMEOUT, f"{command} did not return within {seconds} seconds.",
+        "exception", cmdlets.TIMEOUT, f"{command} did not return within {seconds} s; the call was abandoned",
         "OperationTimeout",
     )
 
@@ -108,20 +108,20 @@ class _Run:
                     "wms_state": str(props["State"]), "wms_listed": True, "win_station": win_station,
                 })
                 continue
+            try:
+                user, domain, client = (cmdlets.wts_query(host, session_id, info)
+                                        for info in ("WTSUserName", "WTSDomainName", "WTSClientName"))
+            except PSError:
+                if host.session(session_id) is None:
+                    continue  # the session logged off between enumerating and querying: gone
+                raise
             sessions.append({
-                "id": session_id, "user": self._query(session_id, "WTSUserName"),
-                "domain": self._query(session_id, "WTSDomainName"), "station": None,
-                "client": self._query(session_id, "WTSClientName"),
+                "id": session_id, "user": user, "domain": domain, "station": None, "client": client,
                 "is_admin": cmdlets.local_admin_member(host, session_id) if self.backend == "wts" else None,
                 "connect_state": state, "wms_state": None, "wms_listed": False, "win_station": win_station,
             })
         return sessions
 
-    def _query(self, session_id: int, info: str) -> str:
-        try:
-            return cmdlets.wts_query(self.host, session_id, info)
-        except PSError:
-            return ""  # the session ended between enumerating and querying
 
     def sort_ids(self, sessions: list[dict]) -> tuple[dict[int, dict], list[int]]:
         """Step 1: a result for each skipped id, and the targets in request order."""
@@ -235,32 +235,34 @@ def _validate(request: dict) -> None:
         raise bad_request(f"{where}: {first.message}")
 
 
-def _detect(rs: Runspace) -> tuple[str, cmdlets.Command | None]:
-    """Section 5: generation from Disconnect-WmsSession's parameters, importing if needed."""
+def _detect(rs: Runspace) -> tuple[str, list[str]]:
+    """Section 5: generation from Disconnect-WmsSession's parameters, importing if needed.
+    Returns the generation and why each Import-Module failed."""
+    failures: list[str] = []
     command = rs.find_command("Disconnect-WmsSession")
     if command is None:
         for name in cmdlets.MODULE_NAMES:
             try:
                 rs.import_module(name)
                 break
-            except PSError:
-                continue
+            except PSError as err:
+                failures.append(f"{name}: {err.message}")
         command = rs.find_command("Disconnect-WmsSession")
     if command is None:
-        return "none", None
+        return "none", failures
     names = cmdlets.parameter_names(rs.host, command)
     if "TimeoutInSecond" in names:
-        return "2012", command
+        return "2012", failures
     if "All" in names or "Server" in names:
-        return "2016", command
-    return "unsupported", command
+        return "2016", failures
+    return "unsupported", failures
 
 
-def _module_missing() -> RequestFailed:
+def _module_missing(failures: list[str]) -> RequestFailed:
     return RequestFailed(error_object(
         "module_missing", "System.Management.Automation.CommandNotFoundException",
-        "The term 'Disconnect-WmsSession' is not recognized as the name of a cmdlet, function, script "
-        "file, or operable program. (Tried Import-Module MultiPoint, WmsCmdlets, WmsCmdlets3.)",
+        "Disconnect-WmsSession was not found after Import-Module MultiPoint, WmsCmdlets, WmsCmdlets3. "
+        + " | ".join(failures),
         "ObjectNotFound", "CommandNotFoundException",
     ))
 
@@ -315,7 +317,7 @@ async def _answer(rs: Runspace, request_line: str | None, response: dict) -> Non
     if request["backend"] == "wts":
         backend = "wts"
     else:
-        generation, _command = _detect(rs)
+        generation, failures = _detect(rs)
         response["generation"] = generation if generation != "unsupported" else None
         if generation == "unsupported":
             raise RequestFailed(error_object(
@@ -324,7 +326,7 @@ async def _answer(rs: Runspace, request_line: str | None, response: dict) -> Non
             ))
         if generation == "none":
             if request["backend"] == "multipoint":
-                raise _module_missing()
+                raise _module_missing(failures)
             backend = "wts"
         else:
             response["module"] = rs.module_info()

@@ -495,11 +495,10 @@ async def close_wms_session(
 
 
 def win32_error(code: int, function: str) -> PSError:
-    """A failed WTS call as the agent surfaces it: Win32Exception with NativeErrorCode."""
-    return PSError(
-        WIN32_EXCEPTION, WIN32_MESSAGES.get(code, f"Win32 error {code}"), "NotSpecified", None,
-        activity=function, win32=code,
-    )
+    """A failed WTS call as the agent surfaces it: Win32Exception with NativeErrorCode, its
+    message prefixed with the function's name (as wms_agent.ps1 builds it)."""
+    text = WIN32_MESSAGES.get(code, f"Unknown error ({code})")
+    return PSError(WIN32_EXCEPTION, f"{function}: {text}", "NotSpecified", None, activity=function, win32=code)
 
 
 def wts_enumerate(host: Host) -> list[tuple[int, str, str]]:
@@ -515,7 +514,7 @@ def wts_query(host: Host, session_id: int, info: str) -> str:
     """``WTSQuerySessionInformation`` for WTSUserName, WTSDomainName or WTSClientName."""
     session = host.session(session_id)
     if session is None:
-        raise win32_error(ERROR_CTX_WINSTATION_NOT_FOUND, "WTSQuerySessionInformation")
+        raise win32_error(ERROR_CTX_WINSTATION_NOT_FOUND, "WTSQuerySessionInformationW")
     values = {"WTSUserName": session.user, "WTSDomainName": session.domain, "WTSClientName": session.client}
     return values[info]
 
@@ -554,7 +553,7 @@ def wts_send_message(
     """``WTSSendMessage(..., MB_OK | MB_ICONINFORMATION, display_seconds, &response, FALSE)``:
     records the message on the session and answers IDASYNC. Needs the Message permission."""
     if host.faults.access_denied:
-        raise win32_error(ERROR_ACCESS_DENIED, "WTSSendMessage")
+        raise win32_error(ERROR_ACCESS_DENIED, "WTSSendMessageW")
     if not host.show_message(session_id, title, text, display_seconds, cause):
-        raise win32_error(ERROR_CTX_WINSTATION_NOT_FOUND, "WTSSendMessage")
+        raise win32_error(ERROR_CTX_WINSTATION_NOT_FOUND, "WTSSendMessageW")
     return IDASYNC

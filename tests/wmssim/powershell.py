@@ -289,9 +289,13 @@ class PowerShellProcess(Process):
                 f"wmssim runs only the shipped agent: {problem}.", "NotImplemented", "WmssimUnknownAgent",
             ))
             return 1
-        runspace = Runspace(self.host, "agent", self.out_line)
+        # The agent runs the MultiPoint cmdlets in a runspace of their own without a host, so
+        # what they write to the host (-WhatIf's "What if:" lines) never reaches stdout.
+        runspace = Runspace(self.host, "agent")
         response = await agent.run_agent(runspace, lines[0] if lines else None)
-        self.out_line(json.dumps(response, ensure_ascii=True, separators=(",", ":")))
+        # Like the agent: every character outside printable ASCII as \uXXXX.
+        line = json.dumps(response, ensure_ascii=True, separators=(",", ":")).replace("\x7f", "\\u007f")
+        self.out_line(line)
         return 0
 
 
