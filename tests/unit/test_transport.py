@@ -84,3 +84,10 @@ def test_parse_rejects_a_document_missing_keys():
     del doc["sessions"]
     with pytest.raises(TransportError, match="does not follow protocol"):
         parse_output(0, json.dumps(doc), "", "h")
+
+
+def test_slashes_are_never_escaped():
+    # Windows PowerShell's ConvertFrom-Json turns "\/Date(...)\/" into a DateTime.
+    data = build_stdin(message_request("auto", [2], ("Active",), "t", "/Date(1234567890)/ a/b", 60))
+    first = data.decode("ascii").partition("\n")[0]
+    assert "\\/" not in first and "/Date(1234567890)/" in first

@@ -320,6 +320,7 @@ async def _answer(rs: Runspace, request_line: str | None, response: dict) -> Non
         generation, failures = _detect(rs)
         response["generation"] = generation if generation != "unsupported" else None
         if generation == "unsupported":
+            response["module"] = rs.module_info()  # as the real agent: the module loaded, it just fits no generation
             raise RequestFailed(error_object(
                 "unsupported_module", "System.NotSupportedException",
                 "Disconnect-WmsSession has neither a TimeoutInSecond nor an All or Server parameter.",
