@@ -171,6 +171,9 @@ sessions:
   returned: always
   type: list
   elements: dict
+  sample:
+    - {id: 3, user: alice, domain: LAB, account: LAB\alice, station: 1, client: '', is_admin: false, wms_state: ConnectedToStation,
+       win_station: Console, state_before: Active, state_after: Disconnected, outcome: disconnected, message: ''}
   contains:
     id:
       description: Session id.

@@ -92,6 +92,9 @@ sessions:
   returned: success
   type: list
   elements: dict
+  sample:
+    - {id: 3, user: alice, domain: LAB, account: LAB\alice, station: 1, client: '', is_admin: false, state: Active,
+       wms_state: ConnectedToStation, wms_listed: true, win_station: Console, system: null}
   contains:
     id:
       description: Session id.

@@ -104,6 +104,8 @@ sessions:
   returned: always
   type: list
   elements: dict
+  sample:
+    - {id: 3, user: alice, domain: LAB, account: LAB\alice, state: Active, outcome: sent, message: ''}
   contains:
     id:
       description: Session id.

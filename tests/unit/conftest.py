@@ -1,10 +1,1 @@
-"""Unit tests load the collection through ansible's own plugin loader."""
-
-from __future__ import annotations
-
-from pathlib import Path
-
-from ansible.plugins.loader import init_plugin_loader
-
-REPO = Path(__file__).resolve().parents[2]
-init_plugin_loader([str(REPO / ".venv" / "collections")])
+"""Unit tests run the action plugins in-process; tests/conftest.py loads the collection."""

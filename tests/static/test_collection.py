@@ -1,0 +1,150 @@
+"""The collection as users and Galaxy see it: docs render, docs match the code, lint is clean."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+MODULES = ("session_disconnect", "session_info", "session_message", "fleet_report")
+TASK_KEYWORDS = {
+    "name", "register", "when", "check_mode", "diff", "vars", "loop", "tags", "delegate_to", "run_once",
+    "become", "ignore_errors", "failed_when", "changed_when", "notify", "no_log", "environment",
+}
+ENV = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+           PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
+def _doc(name: str):
+    spec = importlib.util.spec_from_file_location(f"doc_{name}", REPO / "plugins" / "modules" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _spec(name: str) -> dict:
+    from ansible_collections.multipoint.wms.plugins.plugin_utils import _options, _report_action
+
+    return {
+        "session_disconnect": _options.DISCONNECT_SPEC,
+        "session_info": _options.INFO_SPEC,
+        "session_message": _options.MESSAGE_SPEC,
+        "fleet_report": _report_action.REPORT_SPEC,
+    }[name]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_ansible_doc_renders(name):
+    out = subprocess.run([str(BIN / "ansible-doc"), f"multipoint.wms.{name}"], capture_output=True, text=True,
+                         env=ENV, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    assert "WARNING" not in out.stderr and "ERROR" not in out.stderr
+    assert f"multipoint.wms.{name}" in out.stdout and "EXAMPLES" in out.stdout and "RETURN VALUES" in out.stdout
+
+
+def test_role_doc_renders():
+    out = subprocess.run([str(BIN / "ansible-doc"), "-t", "role", "multipoint.wms.end_of_day"], capture_output=True,
+                         text=True, env=ENV, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    text = re.sub(r"\x1b\[[0-9;]*m|\*", "", out.stdout)
+    for entry in ("ENTRY POINT: main", "ENTRY POINT: disconnect", "ENTRY POINT: report", "end_of_day_exclude_users"):
+        assert entry in text
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_documented_options_are_the_argument_spec(name):
+    options = yaml.safe_load(_doc(name).DOCUMENTATION)["options"]
+    spec = _spec(name)
+    assert set(options) == set(spec)
+    for key, entry in spec.items():
+        doc = options[key]
+        assert doc["type"] == entry["type"], key
+        assert doc.get("default") == entry.get("default"), key
+        assert doc.get("choices") == entry.get("choices"), key
+        assert doc.get("elements") == entry.get("elements"), key
+        assert bool(doc.get("required")) == bool(entry.get("required")), key
+        assert doc.get("description"), key
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_documentation_shape(name):
+    doc = yaml.safe_load(_doc(name).DOCUMENTATION)
+    assert doc["module"] == name and doc["version_added"] == "0.1.0"
+    assert {"check_mode", "diff_mode", "platform"} <= set(doc["attributes"])
+    returns = yaml.safe_load(_doc(name).RETURN)
+    for key, entry in returns.items():
+        for field in ("description", "returned", "type", "sample"):
+            assert field in entry, f"RETURN {key} has no {field}"
+        for sub, sub_entry in (entry.get("contains") or {}).items():
+            for field in ("description", "type", "sample"):
+                assert field in sub_entry, f"RETURN {key}.{sub} has no {field}"
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_examples_are_yaml_with_fqcns(name):
+    tasks = yaml.safe_load(_doc(name).EXAMPLES)
+    assert tasks
+    for task in tasks:
+        actions = [k for k in task if k not in TASK_KEYWORDS]
+        assert len(actions) == 1, task
+        assert actions[0].count(".") == 2, f"not a FQCN: {actions[0]}"
+        assert actions[0].startswith(("multipoint.wms.", "ansible.builtin."))
+
+
+def test_role_argument_specs_match_defaults():
+    role = REPO / "roles" / "end_of_day"
+    defaults = yaml.safe_load((role / "defaults" / "main.yml").read_text())
+    specs = yaml.safe_load((role / "meta" / "argument_specs.yml").read_text())["argument_specs"]
+    options = specs["main"]["options"]
+    assert set(options) == set(defaults)
+    for key, entry in options.items():
+        assert entry["default"] == defaults[key], key
+        assert key.startswith("end_of_day_")
+
+
+def test_galaxy_metadata():
+    galaxy = yaml.safe_load((REPO / "galaxy.yml").read_text())
+    assert (galaxy["namespace"], galaxy["name"], galaxy["version"]) == ("multipoint", "wms", "0.1.0")
+    assert galaxy["license"] == ["GPL-3.0-or-later"]
+    assert {"windows", "multipoint", "rds"} <= set(galaxy["tags"])
+    runtime = yaml.safe_load((REPO / "meta" / "runtime.yml").read_text())
+    from ansible.module_utils.compat.version import LooseVersion
+    from ansible.release import __version__
+
+    minimum = runtime["requires_ansible"].removeprefix(">=")
+    assert LooseVersion(__version__) >= LooseVersion(minimum)
+
+
+def test_collection_builds_with_the_agent_and_without_dev_files(tmp_path):
+    out = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path)],
+                         capture_output=True, text=True, env=ENV, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    (tarball,) = tmp_path.glob("multipoint-wms-0.1.0.tar.gz")
+    names = tarfile.open(tarball).getnames()
+    for needed in ("plugins/plugin_utils/wms_agent.ps1", "plugins/plugin_utils/wms_bootstrap.ps1",
+                   "roles/end_of_day/meta/argument_specs.yml", "plugins/action/session_disconnect.py"):
+        assert needed in names
+    assert not [n for n in names if n.startswith((".venv", ".ansible", ".demo", ".bench", ".ci", "tools"))]
+
+
+def test_ansible_lint_production_profile():
+    out = subprocess.run(
+        [str(BIN / "ansible-lint"), "--profile", "production", "--offline", "roles/end_of_day", "playbooks"],
+        capture_output=True, text=True, env=ENV, cwd=REPO, timeout=600,
+    )
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-4000:]
+
+
+def test_changelog_fragments_lint():
+    out = subprocess.run([str(BIN / "antsibull-changelog"), "lint"], capture_output=True, text=True, env=ENV, cwd=REPO)
+    assert out.returncode == 0 and not out.stdout.strip(), out.stdout + out.stderr
+    assert list((REPO / "changelogs" / "fragments").glob("*.yml")), "no changelog fragment"
