@@ -111,6 +111,22 @@ class AgentReply:
     after: list[Session]
     elapsed_ms: int
     noise: list[str] = field(default_factory=list)
+    # Indexes by id, so that a request with tens of thousands of ids is judged in linear time.
+    _by_id: dict[int, Session] = field(init=False, repr=False, compare=False)
+    _after_by_id: dict[int, Session] = field(init=False, repr=False, compare=False)
+    _results_by_id: dict[int, AgentResult] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # The first entry for an id wins, as a scan from the start would find it.
+        self._by_id = {}
+        for item in self.sessions:
+            self._by_id.setdefault(item.id, item)
+        self._after_by_id = {}
+        for item in self.after:
+            self._after_by_id.setdefault(item.id, item)
+        self._results_by_id = {}
+        for res in self.results:
+            self._results_by_id.setdefault(res.id, res)
 
     @classmethod
     def from_document(cls, doc: dict, noise: list[str]) -> AgentReply:
@@ -133,13 +149,13 @@ class AgentReply:
             raise TransportError(f"the agent's answer does not follow protocol {PROTOCOL}: {err!r}") from None
 
     def session(self, session_id: int) -> Session | None:
-        return next((s for s in self.sessions if s.id == session_id), None)
+        return self._by_id.get(session_id)
 
     def after_session(self, session_id: int) -> Session | None:
-        return next((s for s in self.after if s.id == session_id), None)
+        return self._after_by_id.get(session_id)
 
     def result(self, session_id: int) -> AgentResult | None:
-        return next((r for r in self.results if r.id == session_id), None)
+        return self._results_by_id.get(session_id)
 
 
 def _head(text: str, limit: int) -> str:

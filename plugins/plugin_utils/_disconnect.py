@@ -79,16 +79,16 @@ class DisconnectReport:
         return [o.id for o in self.outcomes if o.outcome in outcomes]
 
     def failed_ids(self) -> list[int]:
-        failed = self.ids(FAILED, TIMED_OUT)
+        """Ids that fail the task, in the order targeted."""
         if self.missing == "fail":
-            failed += self.ids(NOT_FOUND_OUTCOME)
-        return sorted(failed, key=[o.id for o in self.outcomes].index)
+            return self.ids(FAILED, TIMED_OUT, NOT_FOUND_OUTCOME)
+        return self.ids(FAILED, TIMED_OUT)
 
     def unchanged_ids(self) -> list[int]:
-        unchanged = self.ids(ALREADY)
+        """Ids left as they were (already disconnected, or gone with missing=ignore), in order."""
         if self.missing == "ignore":
-            unchanged += self.ids(NOT_FOUND_OUTCOME)
-        return sorted(unchanged, key=[o.id for o in self.outcomes].index)
+            return self.ids(ALREADY, NOT_FOUND_OUTCOME)
+        return self.ids(ALREADY)
 
     def summary(self) -> str:
         done = self.ids(WOULD if self.check_mode else DISCONNECTED_OUTCOME)

@@ -114,16 +114,13 @@ def _session_ids(values: list[int] | None) -> tuple[int, ...] | None:
         return None
     if not values:
         raise OptionError("session_id: the list is empty; give at least one session id")
-    ids: list[int] = []
     for value in values:
         if not 1 <= value <= INT32_MAX:
             raise OptionError(
                 f"session_id: {value} is out of range; session ids are integers from 1 to {INT32_MAX} "
                 "(session 0 is the services session and can never be disconnected)"
             )
-        if value not in ids:
-            ids.append(value)
-    return tuple(ids)
+    return tuple(dict.fromkeys(values))  # duplicates dropped, first-seen order kept
 
 
 def _in_range(name: str, value: int, bounds: tuple[int, int], unit: str = "seconds") -> int:
