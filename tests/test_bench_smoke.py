@@ -1,0 +1,135 @@
+"""tools/bench.py on 3 hosts: every measurement's code path runs, so the bench cannot rot.
+
+No timing or memory assertions (those are the benchmark's job, on its own sizes); only what is
+exact whatever the machine: the commands each way costs, the sessions left connected, the shape
+of the results file, and that a missed target makes the bench exit non-zero.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+TOOLS = Path(__file__).resolve().parent.parent / "tools"
+sys.path.insert(0, str(TOOLS))
+
+import bench  # noqa: E402
+from bench_cases import CaseResult, Check  # noqa: E402
+from bench_targets import Target, Targets  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def smoke_results(tmp_path_factory) -> tuple[int, dict]:
+    work = tmp_path_factory.mktemp("bench")
+    rc = bench.main(["--profile", "smoke", "--work", str(work)])
+    return rc, json.loads((work / "results.json").read_text())
+
+
+def _case(document: dict, name: str) -> dict:
+    found = [case for case in document["cases"] if case["case"] == name]
+    assert len(found) == 1, [case["case"] for case in document["cases"]]
+    return found[0]
+
+
+def test_smoke_run_passes_and_writes_results(smoke_results):
+    rc, document = smoke_results
+    assert rc == 0, document["misses"]
+    assert document["passed"] is True
+    assert document["machine"]["cpus"] >= 1
+    assert document["machine"]["ansible_core"].count(".") == 2
+    assert [case["case"] for case in document["cases"]] == [
+        "capacity", "end_of_day_3", "cost", "grace_3", "naive_baseline"]
+    for case in document["cases"]:
+        assert "error" not in case["figures"], case["figures"].get("error")
+        assert case["checks"], case["case"]
+
+
+def test_smoke_capacity_probes_every_sampled_host(smoke_results):
+    figures = _case(smoke_results[1], "capacity")["figures"]
+    assert figures["hosts"] == 3
+    assert figures["exit_code"] == 0
+    assert figures["probes_ok"] == figures["probes"]
+    assert figures["rss_mib_after_start"] > 0
+
+
+def test_smoke_end_of_day_disconnects_and_costs_four_commands(smoke_results):
+    figures = _case(smoke_results[1], "end_of_day_3")["figures"]
+    assert figures["rc"] == 0
+    assert figures["hosts"] == 3
+    assert figures["left_connected"] == 0
+    assert figures["user_sessions"] > 0
+    assert max(figures["commands_per_host"]) == 4
+    assert figures["controller_cpu_seconds"] > 0
+    assert figures["controller_peak_pss_mib"] > 0
+    assert figures["controller_peak_processes"] >= 2  # ansible-playbook and at least one fork
+
+
+def test_smoke_cost_counts_commands_per_way(smoke_results):
+    runs = _case(smoke_results[1], "cost")["figures"]["runs"]
+    expected = {"session_disconnect session_id": 1, "end_of_day role, warning": 4}
+    assert set(runs) == set(expected)
+    for label, commands in expected.items():
+        hosts = runs[label]["hosts"]
+        assert len(hosts) == 6  # three generations, two session counts
+        assert {row["commands"] for row in hosts.values()} == {commands}
+        assert runs[label]["left_connected"] == 0
+        for generation in ("2012", "2016", "none"):
+            few = hosts[f"cost-{generation}-s2"]["messages_by_action"]
+            many = hosts[f"cost-{generation}-s6"]["messages_by_action"]
+            assert few == many
+            assert few["Command"] == commands
+
+
+def test_smoke_grace_times_the_tasks_between_warning_and_disconnect(smoke_results):
+    figures = _case(smoke_results[1], "grace_3")["figures"]
+    assert figures["rc"] == 0 and figures["left_connected"] == 0
+    assert figures["paused"] is True
+    assert figures["tasks_between"], "no task between the warning and the disconnect"
+    # The pause itself lasts the grace period; the decision is what comes on top of it.
+    assert figures["between_warning_and_disconnect_seconds"] >= figures["grace_seconds"]
+    actions = [task["action"].rsplit(".", 1)[-1] for task in figures["tasks"]]
+    assert actions.index("session_message") < actions.index("session_disconnect")
+
+
+def test_smoke_naive_baseline_runs_one_command_per_session(smoke_results):
+    figures = _case(smoke_results[1], "naive_baseline")["figures"]
+    raw = figures["ways"]["raw one-liners"]
+    agent = figures["ways"]["session_disconnect all=true"]
+    assert raw["targeted_sessions"] == agent["targeted_sessions"] > 0
+    assert raw["left_connected"] == agent["left_connected"] == 0
+    assert raw["commands"] == figures["hosts"] + raw["targeted_sessions"]
+    assert agent["commands"] == 2 * figures["hosts"]
+
+
+def test_targets_and_the_table():
+    assert Target("<=", 5).met(5) and not Target("<=", 5).met(5.01)
+    assert Target(">=", 3).met(3) and not Target(">=", 3).met(2.9)
+    assert Target("==", 0).text() == "== 0" and Target("<=", 2.5).text() == "<= 2.5"
+    result = CaseResult("x")
+    result.check("wall", 7.0, "s", Target("<=", 5))
+    result.check("no target at this size", 7.0, "s", None)
+    result.check("not measured", None, "s", Target("<=", 5))
+    assert [c.passed for c in result.checks] == [False, None, False]
+    text = bench.table(result.checks + [Check("count", 4, "", "== 4", True)])
+    assert "MISS" in text and "ok" in text
+    # Resource targets exist only for the sizes they were set for.
+    smoke, full = bench.PROFILES["smoke"], bench.PROFILES["full"]
+    assert Targets(True).end_of_day(full, 500, 500)["wall"] is not None
+    assert Targets(True).end_of_day(full, 123, 500)["wall"] is None
+    assert Targets(False).capacity(smoke) == {"startup": None, "rss": None}
+
+
+def test_a_missed_target_makes_the_bench_fail(tmp_path, monkeypatch):
+    def fake_capacity(profile, work, targets):
+        result = CaseResult("capacity")
+        result.check("too slow", 9.0, "s", Target("<=", 1))
+        return result
+
+    monkeypatch.setattr(bench.bench_cases, "capacity", fake_capacity)
+    rc = bench.main(["--profile", "smoke", "--only", "capacity", "--work", str(tmp_path)])
+    document = json.loads((tmp_path / "results.json").read_text())
+    assert rc == 1
+    assert document["passed"] is False and document["misses"] == ["too slow"]
