@@ -1,0 +1,73 @@
+"""Bad task options fail on the controller before any host is contacted, in check mode too.
+
+The proof is the simulator's own counter of WS-Man messages: it stays at 0 on every host while
+each task fails with a message that names the option.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .simfleet import PlaybookRun, SimFleet
+
+SCENARIO = """
+defaults:
+  auth: basic
+  sessions:
+    - {id: 2, user: alice, domain: LAB, station: 1, state: Active}
+hosts:
+  - {name: mp2016, generation: "2016"}
+  - {name: rds, generation: "none"}
+"""
+HOSTS = ("mp2016", "rds")
+
+# task name -> (module, options as YAML flow mapping, text the failure must hold)
+BAD = {
+    "session 0": ("session_disconnect", "{session_id: 0}", "session_id: 0 is out of range"),
+    "id too big": ("session_disconnect", "{session_id: [2, 2147483648]}", "2147483648 is out of range"),
+    "id and all": ("session_disconnect", "{session_id: 2, all: true}", "mutually exclusive"),
+    "neither": ("session_disconnect", "{timeout: 5}", "give session_id"),
+    "filter with id": ("session_disconnect", "{session_id: 2, users: [alice]}", "cannot be combined with session_id"),
+    "timeout 0": ("session_disconnect", "{all: true, timeout: 0}", "timeout: 0 is out of range"),
+    "bool id": ("session_disconnect", "{session_id: true}", "got the boolean True"),
+    "two backslashes": ("session_disconnect", "{all: true, users: ['LAB\\x\\y']}",
+                        "'LAB\\x\\y' has more than one backslash"),
+    "disconnected state": ("session_disconnect", "{all: true, states: [Disconnected]}",
+                           "Active, Connected, ConnectQuery, Shadow, Idle. Got no match for: Disconnected"),
+    "bad backend": ("session_disconnect", "{session_id: 2, backend: rdp}",
+                    "backend must be one of: auto, multipoint, wts, got: rdp"),
+    "empty text": ("session_message", "{session_id: 2, text: '   '}", "text: the message is empty"),
+    "long text": ("session_message", "{session_id: 2, text: \"{{ 'x' * 10001 }}\"}", "10001 characters"),
+    "negative display": ("session_message", "{all: true, text: hi, display_seconds: -1}", "display_seconds: -1"),
+    "empty users": ("session_info", "{users: []}", "users: the list is empty"),
+    "unknown state": ("session_info", "{states: [Asleep]}", "Got no match for: Asleep"),
+}
+
+PLAYBOOK = "- hosts: wms\n  gather_facts: false\n  tasks:\n" + "".join(
+    f"    - name: {name}\n      multipoint.wms.{module}: {options}\n      ignore_errors: true\n"
+    for name, (module, options, _) in BAD.items()
+)
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory):
+    fleet = SimFleet(tmp_path_factory.mktemp("modules-input"), SCENARIO).start()
+    yield fleet
+    fleet.stop()
+
+
+def assert_all_refused(run: PlaybookRun) -> None:
+    for name, (_, _, text) in BAD.items():
+        for host in HOSTS:
+            found = run.one(name, host)
+            assert found["status"] == "failed", (name, host, found["result"])
+            assert text in found["result"]["msg"], (name, found["result"]["msg"])
+
+
+@pytest.mark.parametrize("check", [False, True], ids=["normal", "check-mode"])
+def test_bad_options_fail_before_any_host_is_contacted(fleet, check):
+    run = fleet.playbook(PLAYBOOK, check=check)
+    assert_all_refused(run)
+    for host, host_state in fleet.state().items():
+        assert host_state["messages"] == 0 and host_state["commands"] == 0, host
+        assert host_state["events"] == []
