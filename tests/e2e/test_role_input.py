@@ -1,0 +1,104 @@
+"""Bad input to the end_of_day role fails on the controller, before any host is contacted.
+
+One small simulated fleet (MultiPoint 2012, 2016 and a plain RDS host), reset before each case;
+the simulator's counters of WS-Man messages and commands must stay at 0, in check mode too, no
+report may be written, and the error must name the variable that is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from .simfleet import REPO, SimFleet
+
+SCENARIO = """
+description: end_of_day bad input - nothing may reach these hosts
+defaults: {generation: "2016", auth: basic, powershell_startup_ms: 0, latency_ms: 0}
+hosts:
+  - name: mps-2012
+    generation: "2012"
+    sessions:
+      - {id: 2, user: alice, domain: LAB, station: 1, state: Active}
+  - name: mps-2016
+    auth: ntlm
+    sessions:
+      - {id: 2, user: bob, domain: LAB, station: 1, state: Active}
+  - name: rds-01
+    generation: "none"
+    sessions:
+      - {id: 2, user: carol, domain: LAB, client: PC-01, state: Active}
+"""
+HOSTS = ["mps-2012", "mps-2016", "rds-01"]
+
+PLAY = """
+- name: End of day
+  hosts: wms
+  gather_facts: false
+  roles:
+    - role: multipoint.wms.end_of_day
+"""
+
+# (the bad value, run with --check)
+BAD_INPUT = [
+    ({"end_of_day_timeout": 0}, False),
+    ({"end_of_day_timeout": 0}, True),
+    ({"end_of_day_grace_seconds": -1}, False),
+    ({"end_of_day_users": ["LAB\\alice", "a\\b\\c"]}, False),
+    ({"end_of_day_exclude_users": ["LAB\\"]}, True),
+    ({"end_of_day_states": ["Bogus"]}, True),
+    ({"end_of_day_states": []}, False),
+    ({"end_of_day_run_id": "../evil"}, True),
+]
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory):
+    """One simulated fleet for every case; stopped by its pid at the end."""
+    started = SimFleet(tmp_path_factory.mktemp("input-fleet"), SCENARIO).start()
+    yield started
+    started.stop()
+
+
+def reset(fleet: SimFleet) -> None:
+    subprocess.run([sys.executable, "-m", "wmssim", "reset", "--inventory", str(fleet.inventory)],
+                   check=True, capture_output=True, cwd=REPO)
+
+
+@pytest.mark.parametrize(("bad", "check"), BAD_INPUT, ids=[f"{next(iter(b))}={next(iter(b.values()))!r}"
+                                                         f"{'-check' if c else ''}" for b, c in BAD_INPUT])
+def test_bad_input_fails_before_any_host_is_contacted(fleet, tmp_path, bad, check):
+    reset(fleet)
+    report_dir = tmp_path / "reports"
+    values = {"end_of_day_report_dir": str(report_dir), "end_of_day_warning_text": "Closing",
+              "end_of_day_grace_seconds": 1, **bad}
+    run = fleet.playbook(PLAY, check=check, extra_vars=values)
+    assert run.rc == 2, run.stdout[-3000:]
+    state = fleet.state()
+    for name in HOSTS:
+        assert state[name]["messages"] == 0 and state[name]["commands"] == 0, name
+        assert state[name]["events"] == []
+    assert not report_dir.exists() or list(report_dir.iterdir()) == []
+    assert [r for r in run.results if r["action"].startswith("multipoint.wms.")] == []
+    failed = [r for r in run.results if r["status"] == "failed"]
+    assert failed, run.stdout[-3000:]
+    key = next(iter(bad))
+    assert all(key in r["result"]["msg"] for r in failed), f"the error should name {key}: {failed}"
+    if key == "end_of_day_users":
+        # Only the entry that is wrong, as the admin wrote it.
+        assert [r["result"]["msg"].rsplit(": ", 1)[1] for r in failed] == ["a\\b\\c"]
+
+
+def test_good_input_reaches_every_host(fleet, tmp_path):
+    """The counterpart: the same play with valid values does reach the hosts (the counters work)."""
+    reset(fleet)
+    run = fleet.playbook(PLAY, check=True, extra_vars={
+        "end_of_day_report_dir": str(tmp_path), "end_of_day_users": ["LAB\\*"], "end_of_day_timeout": 1})
+    assert run.rc == 0, run.stdout[-3000:]
+    state = fleet.state()
+    assert all(state[name]["commands"] > 0 for name in HOSTS)
+    report = json.loads(next(tmp_path.glob("*-check.json")).read_text())
+    assert sorted(report["hosts"]) == HOSTS and report["summary"]["sessions_disconnected"] == 3
