@@ -157,7 +157,16 @@ def outcomes(result: dict) -> dict[int, str]:
 
 
 def elapsed(run: PlaybookRun, host: str) -> float:
+    """Seconds from before the host's disconnect task to after it, as the host's play saw them."""
     return float(run.one("elapsed", host)["result"]["ansible_facts"]["elapsed"])
+
+
+def assert_took_about_the_timeout(run: PlaybookRun, host: str) -> None:
+    """At least the timeout, and not much more than a working host's same task plus the timeout
+    (ansible's own overhead, which grows on a busy machine, is in both)."""
+    seconds = elapsed(run, host)
+    assert seconds >= TIMEOUT
+    assert seconds - elapsed(run, "ok-01") < TIMEOUT + 3
 
 
 def test_working_hosts_succeed_beside_the_broken_ones(faults):
@@ -184,7 +193,7 @@ def test_a_hanging_disconnect_times_out_after_the_timeout(faults, host):
     session = result["sessions"][0]
     assert session["state_after"] == "Active"
     assert "TimeoutException" in session["message"] and f"within {TIMEOUT} s" in session["message"]
-    assert TIMEOUT <= elapsed(run, host) < TIMEOUT + 4  # about the timeout: not at once, not forever
+    assert_took_about_the_timeout(run, host)  # not at once, not forever
     assert state_events(state[host]) == [] and by_id(state[host])[2]["state"] == "Active"
 
 
@@ -196,7 +205,7 @@ def test_a_disconnect_that_does_nothing_is_not_reported_as_done(faults):
     assert outcomes(result) == {2: "timed_out"} and result["failed_ids"] == [2]
     message = result["sessions"][0]["message"]
     assert "reported success" in message and f"still Active after {TIMEOUT} s" in message
-    assert TIMEOUT <= elapsed(run, "noop-01") < TIMEOUT + 4  # it waited for the state to change
+    assert_took_about_the_timeout(run, "noop-01")  # it waited for the state to change, then gave up
     assert state_events(state["noop-01"]) == [] and by_id(state["noop-01"])[2]["state"] == "Active"
     # It was asked for real, not in check mode.
     assert [r["what_if"] for r in state["noop-01"]["agent_requests"]] == [False]
