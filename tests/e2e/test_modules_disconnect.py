@@ -128,7 +128,9 @@ def test_check_mode_changes_nothing_and_says_what_it_would_do(sim):
         filtered = result_of(run, "filtered", host)
         assert outcomes(filtered) == {6: "would_disconnect", 7: "would_disconnect", 8: "would_disconnect"}
         assert filtered["agent_commands"] == 2
-        # The simulator: nothing changed, and every disconnect request carried what_if.
+        # The simulator: nothing changed, and every disconnect request carried what_if. The RDS
+        # host gets the same request; its agent only checks the precondition (no call has a
+        # what-if there), which the empty event log and the message above show.
         host_state = state[host]
         assert host_state["events"] == [] and states(host_state) == INITIAL
         requests = host_state["agent_requests"]
