@@ -185,8 +185,30 @@ class FleetReport:
         return "\n".join(out) + "\n"
 
 
+# CommonMark reads a backslash before ASCII punctuation as an escape; these characters format text.
+_MD_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_MD_FORMATTING = frozenset("*`|<[]~&")
+
+
 def _md(text: str | None) -> str:
-    return (text or "").replace("|", "\\|").replace("\n", " ")
+    """Text that reads as written once the Markdown is rendered, on one line.
+
+    Wildcard patterns such as ``*\\teacher*`` would otherwise turn into emphasis and lose their
+    stars. A backslash is doubled only where Markdown would take it for an escape, and ``_`` is
+    escaped only where it could start or end emphasis, so ``LAB\\svc_backup`` stays as it is.
+    """
+    text = " ".join((text or "").splitlines())
+    out = []
+    for i, ch in enumerate(text):
+        before = text[i - 1] if i > 0 else ""
+        after = text[i + 1] if i + 1 < len(text) else ""
+        if ch == "\\" and after and after in _MD_PUNCTUATION:
+            out.append("\\\\")
+        elif ch in _MD_FORMATTING or (ch == "_" and not (before.isalnum() and after.isalnum())):
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def build_report(
