@@ -303,29 +303,50 @@ def test_run_warns_waits_disconnects_and_reports_every_host_and_session(fleet, t
 
 
 def check_markdown(markdown: str, report: dict) -> None:
+    """Spot checks of the raw text, then of what a reader sees once it is rendered."""
     lines = markdown.splitlines()
     assert lines[0] == f"# End-of-day report {report['run_id']}"
-    table = {}
-    for line in lines:
-        cells = [c.strip() for c in line.strip("|").split(" | ")]
-        if line.startswith("| ") and cells[0] in report["hosts"]:
-            table[cells[0]] = cells
-    assert sorted(table) == sorted(HOSTS), "every host has a row in the host table"
-    for name, cells in table.items():
-        entry = report["hosts"][name]
-        assert cells[1] == entry["status"]
-        assert cells[3:7] == [str(len(entry[k])) for k in ("disconnected", "unchanged", "skipped", "failed")]
     summary = report["summary"]
     assert (f"| {summary['hosts']} | {summary['changed']} | {summary['unchanged']} | {summary['failed']} "
             f"| {summary['unreachable']} | {summary['not_run']} |") in lines
+    host_rows = [line for line in lines if line.split(" | ", 1)[0].lstrip("| ") in report["hosts"]]
+    assert len(host_rows) == len(HOSTS)
+    # Problems first, so that they are what an admin reads first.
+    order = [row.split(" | ")[1] for row in host_rows]
+    assert order == sorted(order, key=["failed", "unreachable", "not_run", "changed", "unchanged"].index)
+
+    markdown_it = pytest.importorskip("markdown_it")
+    tokens = markdown_it.MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(markdown)
+    formatting = {t.type for t in tokens for t in [t, *(t.children or [])]} & {
+        "em_open", "link_open", "s_open", "html_inline", "html_block", "code_inline"}
+    assert formatting == set(), "names, reasons and patterns must not turn into formatting"
+    rows, paragraphs, row = [], [], None
+    for token in tokens:
+        if token.type == "tr_open":
+            row = []
+        elif token.type == "inline" and row is not None:
+            row.append("".join(c.content for c in token.children if c.type == "text"))
+        elif token.type == "inline":
+            paragraphs.append("".join(c.content if c.type == "text" else " " for c in token.children))
+        elif token.type == "tr_close":
+            rows.append(row)
+            row = None
+    shown = {r[0]: r for r in rows if r and r[0] in report["hosts"]}
+    assert sorted(shown) == sorted(HOSTS), "every host has a row in the host table"
+    for name, cells in shown.items():
+        entry = report["hosts"][name]
+        assert cells[1:] == [entry["status"], entry["generation"] or "",
+                             *(str(len(entry[k])) for k in ("disconnected", "unchanged", "skipped", "failed")),
+                             entry["reason"]], name
     for name, entry in report["hosts"].items():
-        if entry["disconnected"]:
-            section = markdown.split(f"### {name}\n", 1)[1].split("\n### ", 1)[0]
-            for s in entry["disconnected"]:
-                assert f"| {s['id']} | {s['account']} | {s['state_before']} | Disconnected |" in section
-    # Reasons stay on one table row, whatever they hold.
-    assert all(line.count("\n") == 0 for line in lines)
-    assert not re.search(r"\| [^|]*\n", markdown.split("## Hosts", 1)[1].split("###", 1)[0].replace("|\n", "|"))
+        for s in entry["disconnected"] + entry["unchanged"] + entry["failed"]:
+            assert [str(s["id"]), s["account"], s["state_before"] or "", s["state_after"] or "", s["outcome"],
+                    s["message"]] in rows, (name, s)
+        if entry["skipped"]:
+            line = "Skipped: " + "; ".join(f"{s['id']} {s['account']} ({s['reason']})" for s in entry["skipped"])
+            assert line in paragraphs, (line, paragraphs)
+        for note in entry["notes"]:
+            assert f"Note: {note}" in paragraphs
 
 
 def test_check_mode_changes_nothing_and_reports_what_would_happen(fleet, tmp_path):
@@ -367,6 +388,7 @@ def test_check_mode_changes_nothing_and_reports_what_would_happen(fleet, tmp_pat
         assert sorted(hosts[name]["warned"]) == expected_ids, f"{name}: who would be warned"
     assert "Mode: **check (nothing was changed)**" in markdown and "| would_disconnect |" in markdown
     assert report["summary"]["sessions_disconnected"] == 7
+    check_markdown(markdown, report)
 
     # --diff: every targeted session with its state before and the predicted state after.
     for name in EXPECTED_DISCONNECTED:
