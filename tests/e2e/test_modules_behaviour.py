@@ -24,16 +24,13 @@ defaults:
     - {id: 5, user: dave, domain: LAB, station: 3, state: Active}
 hosts:
   - {name: documented}
-  - {name: documented-2012, generation: "2012"}
   - {name: hidden-2016, behaviour: {disconnected_listed: false}}
   - {name: hidden-2012, generation: "2012", behaviour: {disconnected_listed: false}}
   - {name: state-text, behaviour: {wms_state_when_disconnected: Disconnected}}
-  - {name: state-text-2012, generation: "2012", behaviour: {wms_state_when_disconnected: Disconnected}}
   - {name: unknown-error, faults: {logoff_race: [5]}}
   - {name: unknown-silent, behaviour: {unknown_id: silent}, faults: {logoff_race: [5]}}
   - {name: unknown-silent-2012, generation: "2012", behaviour: {unknown_id: silent}, faults: {logoff_race: [5]}}
   - {name: already-error, behaviour: {already_disconnected: error}}
-  - {name: already-error-2012, generation: "2012", behaviour: {already_disconnected: error}}
   - {name: wmscmdlets3, behaviour: {module_name: WmsCmdlets3, module_autoload: false}}
   - {name: wmscmdlets-2012, generation: "2012", behaviour: {module_name: WmsCmdlets, module_autoload: false}}
   - {name: slow-2012, generation: "2012", behaviour: {disconnect_ms: 800}}
@@ -77,9 +74,8 @@ PLAYBOOK = f"""
 """
 
 MULTIPOINT_HOSTS = [
-    "documented", "documented-2012", "hidden-2016", "hidden-2012", "state-text", "state-text-2012",
-    "unknown-error", "unknown-silent", "unknown-silent-2012", "already-error", "already-error-2012",
-    "wmscmdlets3", "wmscmdlets-2012", "slow-2012", "slow-2016",
+    "documented", "hidden-2016", "hidden-2012", "state-text", "unknown-error", "unknown-silent",
+    "unknown-silent-2012", "already-error", "wmscmdlets3", "wmscmdlets-2012", "slow-2012", "slow-2016",
 ]
 RACE_HOSTS = ["unknown-error", "unknown-silent", "unknown-silent-2012"]
 ON_TIME_HOSTS = MULTIPOINT_HOSTS + ["slow-rds"]
@@ -194,7 +190,7 @@ def test_sessions_multipoint_does_not_list_are_still_seen_through_wts(behaviour,
     assert set(after) == {2, 3, 5} and not any(s["wms_listed"] for s in after.values())
 
 
-@pytest.mark.parametrize("host", ["state-text", "state-text-2012", "documented", "documented-2012"])
+@pytest.mark.parametrize("host", ["state-text", "documented"])
 def test_the_multipoint_state_of_a_disconnected_session_is_shown_as_is(behaviour, host):
     run, _ = behaviour
     shown = "Disconnected" if host.startswith("state-text") else None
