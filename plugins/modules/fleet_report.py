@@ -36,7 +36,11 @@ options:
     choices: [json, markdown]
     default: [json, markdown]
   hosts:
-    description: The hosts to account for. Default is every host of the play, C(ansible_play_hosts_all), including hosts that failed or were unreachable.
+    description:
+      - The hosts to account for.
+      - Default is every host of the play, C(ansible_play_hosts_all), including hosts that failed or were
+        unreachable, plus the hosts of earlier plays of the same C(ansible-playbook) run that registered
+        O(disconnect_var), so that a later play reporting under the same O(run_id) keeps them in the files.
     type: list
     elements: str
   disconnect_var:

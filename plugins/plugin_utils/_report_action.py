@@ -28,6 +28,20 @@ def new_run_id() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
+def default_hosts(task_vars: dict, hostvars, disconnect_var: str) -> list[str]:
+    """Every host of the play, then the hosts of earlier plays of this run that registered a result.
+
+    The run's report files are rewritten by every play that reports under the same run id; without
+    the earlier plays' hosts, a second end_of_day play would drop the first play's hosts from them.
+    """
+    hosts = list(task_vars.get("ansible_play_hosts_all") or [])
+    in_play = set(hosts)
+    for name in hostvars:
+        if name not in in_play and disconnect_var in (hostvars.get(name) or {}):
+            hosts.append(name)
+    return hosts
+
+
 def fleet_report(action, task_vars: dict) -> dict:
     """Write the report for every host of the play and return its summary."""
     _, params = action.validate_argument_spec(argument_spec=REPORT_SPEC)
@@ -39,10 +53,10 @@ def fleet_report(action, task_vars: dict) -> dict:
         )
     if not params["formats"]:
         raise AnsibleActionFail("formats: the list is empty; accepted: json, markdown")
+    hostvars = task_vars.get("hostvars") or {}
     hosts = params.get("hosts")
     if hosts is None:
-        hosts = list(task_vars.get("ansible_play_hosts_all") or [])
-    hostvars = task_vars.get("hostvars") or {}
+        hosts = default_hosts(task_vars, hostvars, params["disconnect_var"])
     report = build_report(run_id, bool(action._task.check_mode), hosts, hostvars,
                           params["disconnect_var"], params["warning_var"])
     try:
