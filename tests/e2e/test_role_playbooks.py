@@ -247,3 +247,36 @@ def test_large_fleet_playbook_free_strategy_then_one_report(fleet, tmp_path):
     assert ids(report["hosts"]["lab-staff"]["skipped"]) == [3]
     assert all(not s["messages"] for name in HEALTHY for s in state[name]["sessions"])
     assert report["summary"]["sessions_disconnected"] == 3 + 30 + 1 + 2
+
+
+def test_two_plays_of_one_run_lose_no_host(fleet, tmp_path):
+    """Two end_of_day plays in one playbook (for example other exclusions per group) share the
+    run's name, so the second play rewrites the run's files: they must still hold the first
+    play's hosts."""
+    reset(fleet)
+    book = """
+- name: End of day in the labs
+  hosts: lab-small:lab-big
+  gather_facts: false
+  roles:
+    - role: multipoint.wms.end_of_day
+      vars:
+        end_of_day_exclude_users: ['teacher*']
+
+- name: End of day for the staff and the RDS host
+  hosts: rds-01:lab-staff
+  gather_facts: false
+  roles:
+    - role: multipoint.wms.end_of_day
+"""
+    run = fleet.playbook(book, extra_vars={"end_of_day_report_dir": str(tmp_path)})
+    assert run.rc == 0, run.stdout[-3000:]
+    state = fleet.state()
+    report = only_report(tmp_path)
+    found = report["hosts"]
+    assert sorted(found) == sorted(HEALTHY)
+    assert report["summary"]["hosts"] == 4 and report["summary"]["changed"] == 4
+    for name, entry in found.items():
+        assert entry["status"] == "changed", (name, entry)
+        assert ids(entry["disconnected"]) == disconnected_by_events(state[name]), name
+    assert ids(found["lab-small"]["skipped"]) == [4] and ids(found["lab-staff"]["skipped"]) == [3]
