@@ -9,6 +9,8 @@ is true on each host (checked against the simulator's sessions and event log).
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from .simfleet import PlaybookRun, SimFleet
@@ -95,8 +97,6 @@ def behaviour(tmp_path_factory) -> tuple[PlaybookRun, dict]:
 
 def _wait_for_late_disconnect(fleet: SimFleet, limit: float = 10) -> dict:
     """The fleet's state once late-rds's sessions have reached Disconnected on their own."""
-    import time
-
     deadline = time.monotonic() + limit
     while True:
         state = fleet.state()
