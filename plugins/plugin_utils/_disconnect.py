@@ -26,6 +26,7 @@ from ansible_collections.multipoint.wms.plugins.plugin_utils._sessions import (
     DISCONNECTABLE_STATES,
     DISCONNECTED,
     Session,
+    id_list,
 )
 
 DISCONNECTED_OUTCOME = "disconnected"
@@ -192,11 +193,21 @@ def run_disconnect(run: Runner, opts: DisconnectOptions, check_mode: bool, host:
             report.skipped.append(Skip(session, f"state changed to {session.connect_state} before acting"))
             continue
         report.outcomes.append(outcome)
-        if outcome.outcome == NOT_FOUND_OUTCOME and opts.missing == "ignore":
-            report.warnings.append(f"{outcome.message}; counted as unchanged (missing=ignore)")
+    if not explicit:
+        report.outcomes.sort(key=lambda o: o.id)
+    gone = [o for o in report.outcomes if o.outcome == NOT_FOUND_OUTCOME]
+    if gone and opts.missing == "ignore":
+        if len(gone) == 1:
+            report.warnings.append(f"{gone[0].message}; counted as unchanged (missing=ignore)")
+        else:
+            report.warnings.append(
+                f"{len(gone)} sessions not found on {host} ({id_list([o.id for o in gone])}); counted as "
+                "unchanged (missing=ignore)"
+            )
     if check_mode:
         _check_nothing_changed(report, reply)
     return report
+
 
 
 def _judge(session_id: int, reply: AgentReply, check_mode: bool, explicit: bool, timeout: int, host: str) -> Outcome | None:

@@ -19,7 +19,7 @@ from ansible_collections.multipoint.wms.plugins.plugin_utils._errors import (
 )
 from ansible_collections.multipoint.wms.plugins.plugin_utils._options import MessageOptions
 from ansible_collections.multipoint.wms.plugins.plugin_utils._selection import Skip, select
-from ansible_collections.multipoint.wms.plugins.plugin_utils._sessions import Session
+from ansible_collections.multipoint.wms.plugins.plugin_utils._sessions import Session, id_list
 
 SENT = "sent"
 WOULD_SEND = "would_send"
@@ -122,6 +122,7 @@ def run_message(run: Runner, opts: MessageOptions, check_mode: bool, host: str) 
                 report.skipped.append(Skip(session, _not_reachable(session)))
             else:
                 report.outcomes.append(MessageOutcome(session_id, session, WOULD_SEND))
+        _warn_not_found(report)
         return report
     reply = run(message_request(opts.backend, ids, opts.states, opts.title, opts.text, opts.display_seconds))
     report.commands += 1
@@ -141,6 +142,7 @@ def run_message(run: Runner, opts: MessageOptions, check_mode: bool, host: str) 
             report.outcomes.append(MessageOutcome(session_id, session, FAILED, session_error_message(result.error)))
         else:
             report.outcomes.append(MessageOutcome(session_id, session, SENT))
+    _warn_not_found(report)
     return report
 
 
@@ -152,7 +154,17 @@ def _not_reachable(session: Session) -> str:
 
 
 def _not_found(report: MessageReport, session_id: int, host: str) -> None:
-    text = f"session {session_id} not found on {host}"
-    report.outcomes.append(MessageOutcome(session_id, None, NOT_FOUND, text))
-    if report.missing == "ignore":
-        report.warnings.append(f"{text}; no message sent (missing=ignore)")
+    report.outcomes.append(MessageOutcome(session_id, None, NOT_FOUND, f"session {session_id} not found on {host}"))
+
+
+def _warn_not_found(report: MessageReport) -> None:
+    """One warning for every id that was not found, however many there are."""
+    gone = report.ids(NOT_FOUND)
+    if not gone or report.missing != "ignore":
+        return
+    if len(gone) == 1:
+        report.warnings.append(f"session {gone[0]} not found on {report.host}; no message sent (missing=ignore)")
+    else:
+        report.warnings.append(
+            f"{len(gone)} sessions not found on {report.host} ({id_list(gone)}); no message sent (missing=ignore)"
+        )

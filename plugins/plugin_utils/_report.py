@@ -82,7 +82,9 @@ def host_entry(name: str, disconnect: Mapping | None, warning: Mapping | None) -
         )
         entry.notes.extend(str(w) for w in disconnect.get("warnings") or [])
     if warning and warning.get("skipped") is not True:
-        if warning.get("unreachable") or warning.get("failed"):
+        if warning.get("unreachable") and entry.status == UNREACHABLE:
+            entry.notes.append("no warning was sent: the host was unreachable")
+        elif warning.get("unreachable") or warning.get("failed"):
             entry.notes.append(f"warning message not delivered everywhere: {warning.get('msg')}")
         entry.warned = list(warning.get("sent") or [])
     return entry

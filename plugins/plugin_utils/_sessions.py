@@ -101,3 +101,9 @@ class Session:
             "wms_state": self.wms_state,
             "win_station": self.win_station,
         }
+
+
+def id_list(ids: list[int], shown: int = 20) -> str:
+    """Ids for a message, the first ``shown`` of them and how many more."""
+    text = ", ".join(str(i) for i in ids[:shown])
+    return text + (f" and {len(ids) - shown} more" if len(ids) > shown else "")

@@ -225,3 +225,25 @@ def test_noise_before_the_answer_is_ignored_with_a_warning():
     res = run_action("session_disconnect", {"session_id": 3}, conn)
     assert res["failed"] is False and outcomes(res) == {3: "already_disconnected"}
     assert any("What if: something" in w for w in res["warnings"])
+
+
+def test_many_missing_ids_make_one_warning():
+    conn = ScriptedConnection(lambda req: reply("disconnect", HOST, results=[
+        result(2)] + [result(i, "skipped", reason="absent") for i in range(100, 130)],
+        after=[with_state(2, "Disconnected")]))
+    res = run_action("session_disconnect", {"session_id": [2] + list(range(100, 130))}, conn)
+    assert len(res["warnings"]) == 1
+    assert res["warnings"][0].startswith("30 sessions not found on mps-01 (100, 101,")
+    assert "and 10 more" in res["warnings"][0]
+    assert res["unchanged"] == list(range(100, 130))
+
+
+def test_all_mode_reports_sessions_by_id():
+    def answer(req):
+        if req["action"] == "inventory":
+            return reply("inventory", HOST)
+        return reply("disconnect", HOST, results=[result(2), result(5)],
+                     after=[with_state(2, "Disconnected"), with_state(5, "Disconnected")])
+
+    res = run_action("session_disconnect", {"all": True, "exclude_admins": True}, ScriptedConnection(answer))
+    assert [s["id"] for s in res["sessions"]] == [2, 3, 5]
