@@ -90,7 +90,6 @@ TRICKY_TITLE = "Fin de journ\u00e9e \u2013 \"lab\" \\ 100%"
 
 ROLE = "multipoint.wms.end_of_day : "
 PAUSE = ROLE + "Give them time to save their work"
-GRACE = ROLE + "Wait the grace period once, after every host was warned"
 DISCONNECT = ROLE + "Disconnect every selected session on this host"
 FAIL = ROLE + "Fail the hosts that failed or were unreachable, now that the report has them"
 
@@ -288,7 +287,7 @@ def test_run_warns_waits_disconnects_and_reports_every_host_and_session(fleet, t
     assert warned_somewhere == 7  # 6 disconnected + laura on the stuck host
     assert hosts["mps-stuck"]["warned"] == [2]
     pause = run.one(PAUSE, "mps-2012")
-    assert pause["status"] == "ok" and pause["result"]["delta"] >= grace - 0.1
+    assert pause["status"] == "ok" and pause["result"]["elapsed"] >= grace
     assert elapsed >= grace
     assert len(run.of(PAUSE)) == 1, "the grace period is waited once"
 
@@ -363,7 +362,7 @@ def test_check_mode_changes_nothing_and_reports_what_would_happen(fleet, tmp_pat
     after = fleet.state()
     assert run.rc == 0, run.stdout[-3000:]
     assert elapsed < 110, "check mode must not wait the grace period"
-    assert {r["status"] for r in run.of(GRACE)} == {"skipped"} and run.of(PAUSE) == []
+    assert {r["status"] for r in run.of(PAUSE)} == {"skipped"}
 
     for name in HOSTS:
         if after[name].get("down"):

@@ -21,7 +21,7 @@ from .simfleet import REPO, SimFleet
 
 ROLE = "multipoint.wms.end_of_day : "
 DISCONNECT = ROLE + "Disconnect every selected session on this host"
-GRACE = ROLE + "Wait the grace period once, after every host was warned"
+GRACE = ROLE + "Give them time to save their work"
 FAIL = ROLE + "Fail the hosts that failed or were unreachable, now that the report has them"
 
 BIG_STATES = ["Active", "Idle", "Connected"]
@@ -280,3 +280,41 @@ def test_two_plays_of_one_run_lose_no_host(fleet, tmp_path):
         assert entry["status"] == "changed", (name, entry)
         assert ids(entry["disconnected"]) == disconnected_by_events(state[name]), name
     assert ids(found["lab-small"]["skipped"]) == [4] and ids(found["lab-staff"]["skipped"]) == [3]
+
+
+def test_free_strategy_with_a_warning_waits_per_host_then_reports(fleet, tmp_path):
+    reset(fleet)
+    play = """
+- name: Warn and disconnect at each server's own pace
+  hosts: wms
+  gather_facts: false
+  strategy: ansible.builtin.free
+  tasks:
+    - name: Warn, wait and disconnect
+      ansible.builtin.include_role:
+        name: multipoint.wms.end_of_day
+        tasks_from: disconnect
+
+- name: Report
+  hosts: wms
+  gather_facts: false
+  tasks:
+    - name: Report on every server
+      ansible.builtin.include_role:
+        name: multipoint.wms.end_of_day
+        tasks_from: report
+"""
+    run = fleet.playbook(play, extra_vars={"end_of_day_report_dir": str(tmp_path), "end_of_day_timeout": 2,
+                                           "end_of_day_warning_text": "Closing now", "end_of_day_grace_seconds": 1})
+    assert run.rc == 2, run.stdout[-3000:]
+    report = only_report(tmp_path)
+    state = fleet.state()
+    check_accounts_for_every_host(report, state)
+    for name in HEALTHY:
+        for session in user_sessions(state[name]).values():
+            if session["messages"]:
+                # Warned before disconnected, never the other way round.
+                kinds = [e["kind"] for e in state[name]["events"] if e["session"] == session["id"]]
+                assert kinds[0] == "message", (name, kinds)
+    assert report["summary"]["sessions_warned"] > 0
+    assert [r["status"] for r in run.of(GRACE)] and {r["status"] for r in run.of(GRACE)} <= {"ok"}
