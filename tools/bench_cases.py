@@ -312,6 +312,8 @@ def end_of_day(profile: Profile, work: Path, targets, hosts: int, startup_ms: in
     result.check(f"{label}: wall time (forks {profile.forks})", f["wall_seconds"], "s", t["wall"])
     result.report(f"{label}: hosts per minute", f["hosts_per_minute"], "hosts/min")
     result.report(f"{label}: controller CPU (all processes)", f["controller_cpu_seconds"], "s")
+    result.check(f"{label}: controller CPU per host", _r(run.cpu_seconds / hosts, 2), "s",
+                 t["cpu_per_host"])
     result.report(f"{label}: controller CPU, main process", f["controller_main_process_cpu_seconds"],
                   "s")
     result.report(f"{label}: in the 2 agent tasks", f["agent_task_seconds"], "s")
