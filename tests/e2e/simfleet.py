@@ -44,6 +44,9 @@ class SimFleet:
         self.workdir = workdir
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.scenario_path = workdir / "scenario.yml"
+        if isinstance(scenario, dict):
+            # Tests run without the PowerShell start-up cost of real Windows unless they ask for it.
+            scenario = dict(scenario, defaults={"powershell_startup_ms": 0, **scenario.get("defaults", {})})
         text = scenario if isinstance(scenario, str) else yaml.safe_dump(scenario, sort_keys=False)
         self.scenario_path.write_text(text)
         self.inventory = workdir / "inventory.yml"

@@ -139,6 +139,7 @@ def wire_spec(name: str = "wire-01", **overrides: Any) -> HostSpec:
     """A HostSpec for wire tests: no costs, the test password."""
     overrides.setdefault("password", WIRE_PASSWORD)
     overrides.setdefault("auth", "basic")
+    overrides.setdefault("powershell_startup_ms", 0)
     return HostSpec(name=name, **overrides)
 
 

@@ -62,7 +62,7 @@ def sessions(*extra: SessionSpec) -> list[SessionSpec]:
 
 def make_host(generation: str = "2016", *, behaviour: Behaviour | None = None, faults: Faults | None = None,
               extra: tuple[SessionSpec, ...] = ()) -> Host:
-    return Host(HostSpec(name="mps-01", generation=generation, sessions=sessions(*extra),
+    return Host(HostSpec(name="mps-01", generation=generation, sessions=sessions(*extra), powershell_startup_ms=0,
                          behaviour=behaviour or Behaviour(), faults=faults or Faults()))
 
 

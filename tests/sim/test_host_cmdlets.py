@@ -15,7 +15,7 @@ from wmssim.model import Host
 
 def make_host(generation: str = "2016", *, behaviour: Behaviour | None = None, faults: Faults | None = None) -> Host:
     return Host(HostSpec(
-        name="mps-01", generation=generation,
+        name="mps-01", generation=generation, powershell_startup_ms=0,
         sessions=[
             SessionSpec(2, "alice", "LAB", 1, state="Active"),
             SessionSpec(3, "bob", "LAB", 0, state="Active", client="PC-03"),

@@ -19,7 +19,7 @@ DISCONNECT_CLASS = "Microsoft.WindowsServerSolutions.MultipointServer.PowerShell
 
 def make_host(generation: str = "2016", *, behaviour: Behaviour | None = None, faults: Faults | None = None) -> Host:
     return Host(HostSpec(
-        name="mps-01", generation=generation,
+        name="mps-01", generation=generation, powershell_startup_ms=0,
         sessions=[
             SessionSpec(2, "Test", "TestDomain", 0, admin=True, state="Active", client="Test2"),
             SessionSpec(3, "Administrator", "TestDomain", 1, admin=True, state="Active"),

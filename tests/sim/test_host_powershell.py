@@ -21,6 +21,7 @@ CAPTURED_ARGUMENTS = ("-NoProfile -NonInteractive -ExecutionPolicy Unrestricted 
 
 
 def make_host(**kwargs) -> Host:
+    kwargs.setdefault("powershell_startup_ms", 0)
     return Host(HostSpec(name="mps-01", sessions=[SessionSpec(2, "alice", "LAB", 1)], **kwargs))
 
 
@@ -182,3 +183,10 @@ def test_powershell_errors_are_clixml_with_rc_1():
     text = _parse_clixml(err).decode()
     assert text.startswith("Get-Foo : The term 'Get-Foo' is not recognized")
     assert "+ Get-Foo -Bar\r\n+ ~~~~~~~\r\n" in text
+
+
+def test_powershell_start_up_costs_half_a_second_by_default_as_on_windows():
+    host = Host(HostSpec(name="mps-01", sessions=[SessionSpec(2, "alice", "LAB", 1)]))
+    assert host.spec.powershell_startup_ms == 500
+    rc, out, _, seconds = run(host, "PowerShell", "-EncodedCommand " + encoded("Write-Output 'x'"))
+    assert (rc, out) == (0, b"x\r\n") and seconds >= 0.5

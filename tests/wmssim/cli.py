@@ -49,7 +49,7 @@ scenario file (YAML):
     username: admin
     password: "Passw0rd!"
     latency_ms: 0        # added to every HTTP round trip
-    powershell_startup_ms: 0   # added to every command (real Windows: about 500)
+    powershell_startup_ms: 500 # added to every command, as on real Windows (0: no cost)
     max_envelope_kb: 500       # WinRM MaxEnvelopeSizekb
     sessions: []         # sessions for hosts that list none of their own
     behaviour: {}        # where Microsoft's documentation is silent, see below

@@ -97,7 +97,7 @@ class HostSpec:
     username: str = "admin"
     password: str = "Passw0rd!"
     latency_ms: int = 0  # added to every HTTP round trip
-    powershell_startup_ms: int = 0  # added to every command (real Windows: about 500)
+    powershell_startup_ms: int = 500  # added to every command, as on real Windows; 0 for fast tests
     max_envelope_kb: int = 500  # WinRM MaxEnvelopeSizekb
     computer_name: str = ""  # NetBIOS name; "" = name upper-cased, cut to 15 characters
     sessions: list[SessionSpec] = field(default_factory=list)
