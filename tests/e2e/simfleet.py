@@ -80,6 +80,11 @@ class SimFleet:
             os.kill(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
 
+    def reset(self) -> None:
+        """Put every host back as the scenario describes it (sessions, events, counters)."""
+        subprocess.run([sys.executable, "-m", "wmssim", "reset", "--inventory", str(self.inventory)],
+                       check=True, capture_output=True, cwd=REPO)
+
     def state(self) -> dict:
         out = subprocess.run(
             [sys.executable, "-m", "wmssim", "state", "--inventory", str(self.inventory)],

@@ -8,12 +8,10 @@ from the scenario again (``wmssim reset``).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import pytest
 
-from .simfleet import REPO, PlaybookRun, SimFleet
+from .simfleet import PlaybookRun, SimFleet
 
 SCENARIO = """
 defaults:
@@ -50,10 +48,7 @@ def fleet(tmp_path_factory):
 @pytest.fixture
 def sim(fleet) -> SimFleet:
     """The fleet, every host back as the scenario describes it."""
-    subprocess.run(
-        [sys.executable, "-m", "wmssim", "reset", "--inventory", str(fleet.inventory)],
-        check=True, capture_output=True, cwd=REPO,
-    )
+    fleet.reset()
     return fleet
 
 

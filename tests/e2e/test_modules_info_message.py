@@ -9,12 +9,10 @@ plugin cuts its stdin into several WS-Man Send messages.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-from .simfleet import REPO, PlaybookRun, SimFleet
+from .simfleet import PlaybookRun, SimFleet
 
 SCENARIO = """
 defaults:
@@ -54,10 +52,7 @@ def fleet(tmp_path_factory):
 @pytest.fixture
 def sim(fleet) -> SimFleet:
     """The fleet, every host back as the scenario describes it."""
-    subprocess.run(
-        [sys.executable, "-m", "wmssim", "reset", "--inventory", str(fleet.inventory)],
-        check=True, capture_output=True, cwd=REPO,
-    )
+    fleet.reset()
     return fleet
 
 
@@ -212,10 +207,7 @@ MESSAGE_PLAY = f"""
 
 @pytest.fixture(scope="module")
 def messages(fleet) -> tuple[PlaybookRun, dict]:
-    subprocess.run(
-        [sys.executable, "-m", "wmssim", "reset", "--inventory", str(fleet.inventory)],
-        check=True, capture_output=True, cwd=REPO,
-    )
+    fleet.reset()
     run = fleet.playbook(MESSAGE_PLAY)
     assert run.rc == 0, run.stdout[-3000:]
     return run, fleet.state()

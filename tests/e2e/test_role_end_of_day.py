@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import time
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from .simfleet import REPO, SimFleet
+from .simfleet import SimFleet
 
 SCENARIO = r"""
 description: end_of_day role e2e - mixed generations, RDS, down and failing hosts, exclusions
@@ -110,11 +108,6 @@ def fleet(tmp_path_factory):
     yield started
     started.stop()
 
-
-def reset(fleet: SimFleet) -> None:
-    """Put every host back as the scenario describes it (sessions, events, counters)."""
-    subprocess.run([sys.executable, "-m", "wmssim", "reset", "--inventory", str(fleet.inventory)],
-                   check=True, capture_output=True, cwd=REPO)
 
 
 def role_vars(report_dir: Path, **extra) -> dict:
@@ -231,7 +224,7 @@ def ids(lines: list[dict]) -> list[int]:
 
 # --- tests -------------------------------------------------------------------------------------
 def test_run_warns_waits_disconnects_and_reports_every_host_and_session(fleet, tmp_path):
-    reset(fleet)
+    fleet.reset()
     before = fleet.state()
     grace = 2
     started = time.monotonic()
@@ -352,7 +345,7 @@ def check_markdown(markdown: str, report: dict) -> None:
 
 
 def test_check_mode_changes_nothing_and_reports_what_would_happen(fleet, tmp_path):
-    reset(fleet)
+    fleet.reset()
     before = fleet.state()
     started = time.monotonic()
     run = fleet.playbook(PLAYBOOK, check=True, diff=True, extra_vars=role_vars(
@@ -409,7 +402,7 @@ def test_check_mode_changes_nothing_and_reports_what_would_happen(fleet, tmp_pat
 
 
 def test_fail_hosts_false_passes_but_reports_failures_and_runs_never_overwrite(fleet, tmp_path):
-    reset(fleet)
+    fleet.reset()
     before = fleet.state()
     first = fleet.playbook(PLAYBOOK, extra_vars=role_vars(tmp_path, end_of_day_fail_hosts=False,
                                                           end_of_day_timeout=1))
@@ -441,7 +434,7 @@ def test_fail_hosts_false_passes_but_reports_failures_and_runs_never_overwrite(f
 
 
 def test_every_healthy_host_passes(fleet, tmp_path):
-    reset(fleet)
+    fleet.reset()
     healthy = "mps-2012:mps-2016:rds-01:mps-quiet:mps-empty"
     run = fleet.playbook(PLAYBOOK, extra_vars=role_vars(tmp_path), args=["--limit", healthy])
     assert run.rc == 0, run.stdout[-3000:]

@@ -8,12 +8,10 @@ report may be written, and the error must name the variable that is wrong.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-from .simfleet import REPO, SimFleet
+from .simfleet import SimFleet
 
 SCENARIO = """
 description: end_of_day bad input - nothing may reach these hosts
@@ -63,15 +61,11 @@ def fleet(tmp_path_factory):
     started.stop()
 
 
-def reset(fleet: SimFleet) -> None:
-    subprocess.run([sys.executable, "-m", "wmssim", "reset", "--inventory", str(fleet.inventory)],
-                   check=True, capture_output=True, cwd=REPO)
-
 
 @pytest.mark.parametrize(("bad", "check"), BAD_INPUT, ids=[f"{next(iter(b))}={next(iter(b.values()))!r}"
                                                          f"{'-check' if c else ''}" for b, c in BAD_INPUT])
 def test_bad_input_fails_before_any_host_is_contacted(fleet, tmp_path, bad, check):
-    reset(fleet)
+    fleet.reset()
     report_dir = tmp_path / "reports"
     values = {"end_of_day_report_dir": str(report_dir), "end_of_day_warning_text": "Closing",
               "end_of_day_grace_seconds": 1, **bad}
@@ -94,7 +88,7 @@ def test_bad_input_fails_before_any_host_is_contacted(fleet, tmp_path, bad, chec
 
 def test_good_input_reaches_every_host(fleet, tmp_path):
     """The counterpart: the same play with valid values does reach the hosts (the counters work)."""
-    reset(fleet)
+    fleet.reset()
     run = fleet.playbook(PLAY, check=True, extra_vars={
         "end_of_day_report_dir": str(tmp_path), "end_of_day_users": ["LAB\\*"], "end_of_day_timeout": 1})
     assert run.rc == 0, run.stdout[-3000:]

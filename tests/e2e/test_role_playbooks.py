@@ -9,8 +9,6 @@ and a host that is down. Covers playbooks/end_of_day.yml, rehearse.yml and large
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -71,10 +69,6 @@ def fleet(tmp_path_factory):
     started.stop()
 
 
-def reset(fleet: SimFleet) -> None:
-    subprocess.run([sys.executable, "-m", "wmssim", "reset", "--inventory", str(fleet.inventory)],
-                   check=True, capture_output=True, cwd=REPO)
-
 
 def reports(report_dir: Path) -> list[dict]:
     """Every JSON report in the folder."""
@@ -120,7 +114,7 @@ def check_accounts_for_every_host(report: dict, state: dict) -> None:
 
 # --- cost per host -----------------------------------------------------------------------------
 def test_one_disconnect_task_per_host_whatever_the_number_of_sessions(fleet, tmp_path):
-    reset(fleet)
+    fleet.reset()
     run = fleet.playbook(ROLE_PLAY, extra_vars={
         "end_of_day_report_dir": str(tmp_path), "end_of_day_warning_text": "Closing", "end_of_day_grace_seconds": 1,
         "end_of_day_timeout": 2, "end_of_day_fail_hosts": False, "end_of_day_exclude_users": ["teacher*"]})
@@ -141,7 +135,7 @@ def test_one_disconnect_task_per_host_whatever_the_number_of_sessions(fleet, tmp
 
 
 def test_states_limit_the_warning_to_the_sessions_that_will_be_disconnected(fleet, tmp_path):
-    reset(fleet)
+    fleet.reset()
     before = fleet.state()
     run = fleet.playbook(ROLE_PLAY, extra_vars={
         "end_of_day_report_dir": str(tmp_path), "end_of_day_warning_text": "Idle sessions close now",
@@ -160,7 +154,7 @@ def test_states_limit_the_warning_to_the_sessions_that_will_be_disconnected(flee
 
 # --- the shipped playbooks ---------------------------------------------------------------------
 def test_rehearse_then_end_of_day_playbooks(fleet, tmp_path):
-    reset(fleet)
+    fleet.reset()
     overrides = {"end_of_day_report_dir": str(tmp_path), "end_of_day_timeout": 2}
     # The rehearsal keeps the role's grace period (300 s): check mode must not wait it.
     started = time.monotonic()
@@ -205,7 +199,7 @@ def test_rehearse_then_end_of_day_playbooks(fleet, tmp_path):
 
 
 def test_serial_batches_write_one_report_for_the_whole_run(fleet, tmp_path):
-    reset(fleet)
+    fleet.reset()
     play = ROLE_PLAY.replace("  gather_facts: false\n", "  gather_facts: false\n  serial: 2\n")
     run = fleet.playbook(play, extra_vars={"end_of_day_report_dir": str(tmp_path), "end_of_day_timeout": 2})
     assert run.rc == 2, run.stdout[-3000:]
@@ -219,7 +213,7 @@ def test_serial_batches_write_one_report_for_the_whole_run(fleet, tmp_path):
 def test_a_batch_that_fails_entirely_stops_the_play_but_the_report_keeps_the_rest(fleet, tmp_path):
     """Ansible ends a serial play when every host of a batch failed; the report must say who was
     never worked on (lab-down is third, so with serial 1 its batch fails whole)."""
-    reset(fleet)
+    fleet.reset()
     play = ROLE_PLAY.replace("  gather_facts: false\n", "  gather_facts: false\n  serial: 1\n")
     run = fleet.playbook(play, extra_vars={"end_of_day_report_dir": str(tmp_path), "end_of_day_timeout": 2})
     assert run.rc == 2, run.stdout[-3000:]
@@ -235,7 +229,7 @@ def test_a_batch_that_fails_entirely_stops_the_play_but_the_report_keeps_the_res
 
 
 def test_large_fleet_playbook_free_strategy_then_one_report(fleet, tmp_path):
-    reset(fleet)
+    fleet.reset()
     run = fleet.playbook((REPO / "playbooks" / "large_fleet.yml").read_text(), extra_vars={
         "end_of_day_report_dir": str(tmp_path), "end_of_day_timeout": 2})
     assert run.rc == 2, run.stdout[-3000:]
@@ -253,7 +247,7 @@ def test_two_plays_of_one_run_lose_no_host(fleet, tmp_path):
     """Two end_of_day plays in one playbook (for example other exclusions per group) share the
     run's name, so the second play rewrites the run's files: they must still hold the first
     play's hosts."""
-    reset(fleet)
+    fleet.reset()
     book = """
 - name: End of day in the labs
   hosts: lab-small:lab-big
@@ -283,7 +277,7 @@ def test_two_plays_of_one_run_lose_no_host(fleet, tmp_path):
 
 
 def test_free_strategy_with_a_warning_waits_per_host_then_reports(fleet, tmp_path):
-    reset(fleet)
+    fleet.reset()
     play = """
 - name: Warn and disconnect at each server's own pace
   hosts: wms

@@ -148,3 +148,9 @@ def test_changelog_fragments_lint():
     out = subprocess.run([str(BIN / "antsibull-changelog"), "lint"], capture_output=True, text=True, env=ENV, cwd=REPO)
     assert out.returncode == 0 and not out.stdout.strip(), out.stdout + out.stderr
     assert list((REPO / "changelogs" / "fragments").glob("*.yml")), "no changelog fragment"
+
+
+def test_python_has_no_unused_or_undefined_names():
+    out = subprocess.run([str(BIN / "ruff"), "check", "--select", "F,E9", "--output-format", "concise",
+                          "plugins", "tests", "tools"], capture_output=True, text=True, cwd=REPO)
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .harness import ScriptedConnection, run_action
-from .replies import error, reply, result, session
+from .replies import error, reply, result
 from .test_disconnect import HOST
 
 
