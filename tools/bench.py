@@ -6,19 +6,23 @@ Runs, on this machine:
                  hosts x 25 sessions, PowerShell start-up 500 ms, forks 50; and 100 hosts with no
                  start-up, to show what ansible itself costs;
   3. cost        agent commands and WS-Man messages per host, 5 against 50 sessions per host;
-  4. naive       raw one-liners (one Disconnect-WmsSession per session) against
+  4. grace       the role with a 1 s grace period on 50 and 100 hosts: what deciding to wait
+                 costs on top of the wait;
+  5. naive       raw one-liners (one Disconnect-WmsSession per session) against
                  session_disconnect all=true on 50 hosts x 25 sessions.
 Prints a table, writes every figure to .bench/results.json and exits 1 when a target is missed
 (2 when a measurement could not be taken). Targets and their reasons: docs/benchmarks.md.
 
-    .venv/bin/python tools/bench.py            # everything, about 10 minutes on 2 cores
-    .venv/bin/python tools/bench.py --quick    # 100-host end of day, smaller baseline
+    .venv/bin/python tools/bench.py            # everything: 6-12 minutes on 2 cores
+    .venv/bin/python tools/bench.py --quick    # 100-host end of day, smaller runs: 2-3 minutes
     .venv/bin/python tools/bench.py --only cost --only naive
+    .venv/bin/python tools/bench.py --only end_of_day --eod-hosts 200 --forks 25   # explore
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -166,16 +170,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
-                        help="smaller run: end of day on 100 hosts only, baseline on 20 hosts")
+                        help="smaller run: end of day on 100 hosts only, grace on 50, baseline on "
+                             "20 hosts")
     parser.add_argument("--profile", choices=sorted(PROFILES), help="sizes to use (default: full)")
     parser.add_argument("--only", action="append", choices=CASES,
                         help="run only this measurement (repeat for more)")
+    parser.add_argument("--forks", type=int, help="ansible forks (default 50; targets assume 50)")
+    parser.add_argument("--eod-hosts", type=int, action="append", metavar="N",
+                        help="end of day over N hosts instead of the profile's sizes (repeat)")
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK,
                         help="folder for fleets, logs and reports (default: .bench)")
     parser.add_argument("--out", type=Path, help="results file (default: <work>/results.json)")
     args = parser.parse_args(argv)
 
     profile = PROFILES[args.profile or ("quick" if args.quick else "full")]
+    if args.forks:
+        profile = dataclasses.replace(profile, forks=args.forks)
+    if args.eod_hosts:
+        profile = dataclasses.replace(profile, eod_sizes=tuple(args.eod_hosts), eod_floor_size=0)
     targets = Targets(resource_targets=profile.timing_targets)
     only = args.only or list(CASES)
     work = args.work.resolve()
