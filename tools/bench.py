@@ -26,6 +26,7 @@ import dataclasses
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from dataclasses import asdict
@@ -91,7 +92,7 @@ def run_cases(profile: Profile, only: list[str], work: Path, targets: Targets,
         begin = time.monotonic()
         try:
             result = measure()
-        except (BenchError, OSError, KeyError, ValueError) as err:
+        except (BenchError, OSError, KeyError, ValueError, subprocess.SubprocessError) as err:
             result = CaseResult(name, figures={"error": str(err)[-4000:]})
             result.checks.append(Check(f"{name}: measurement taken", None, "", "ran", False,
                                        f"{type(err).__name__}: {str(err)[:300]}"))
