@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"multipoint.wms bench, profile {profile.name}: {info['cpus']} cores, Python "
           f"{info['python']}, ansible-core {info['ansible_core']}, load {info['load_average_at_start']}",
           flush=True)
-    results = run_cases(profile, only, work / "work", targets)
+    results = run_cases(profile, only, work / "runs", targets)
     info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     checks = [c for r in results for c in r.checks]
     misses = [c for c in checks if c.passed is False]
