@@ -94,12 +94,12 @@ class DisconnectReport:
     def summary(self) -> str:
         done = self.ids(WOULD if self.check_mode else DISCONNECTED_OUTCOME)
         verb = "Would disconnect" if self.check_mode else "Disconnected"
-        parts = [f"{verb} {len(done)} session{'s' if len(done) != 1 else ''}" + (f" ({_ids(done)})" if done else "")]
+        parts = [f"{verb} {len(done)} session{'s' if len(done) != 1 else ''}" + (f" ({id_list(done)})" if done else "")]
         for outcome, label in ((ALREADY, "already disconnected"), (NOT_FOUND_OUTCOME, "not found"),
                                (TIMED_OUT, "timed out"), (FAILED, "failed")):
             ids = self.ids(outcome)
             if ids:
-                parts.append(f"{len(ids)} {label} ({_ids(ids)})")
+                parts.append(f"{len(ids)} {label} ({id_list(ids)})")
         if self.skipped:
             parts.append(f"{len(self.skipped)} skipped by the filters")
         text = "; ".join(parts) + f" on {self.host}"
@@ -141,10 +141,6 @@ class DisconnectReport:
             "before": "".join(before),
             "after": "".join(after),
         }
-
-
-def _ids(ids: list[int]) -> str:
-    return ", ".join(str(i) for i in ids)
 
 
 def _facts(reply: AgentReply) -> dict:
