@@ -18,13 +18,11 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from wmssim.running import REPO, FleetError, RunningFleet
 
-REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -136,79 +134,18 @@ class TreeSampler(threading.Thread):
 # --- the fleet -----------------------------------------------------------------------------
 
 
-class BenchFleet:
-    """``python -m wmssim serve`` with one scenario, in its own work folder."""
+class BenchFleet(RunningFleet):
+    """``python -m wmssim serve`` with one scenario, in its own work folder, measured."""
 
     def __init__(self, workdir: Path, scenario: dict) -> None:
-        self.workdir = workdir
-        workdir.mkdir(parents=True, exist_ok=True)
-        self.scenario_path = workdir / "scenario.yml"
-        self.scenario_path.write_text(yaml.safe_dump(scenario, sort_keys=False))
-        self.inventory = workdir / "inventory.yml"
-        self.process: subprocess.Popen | None = None
-        self.startup_seconds = 0.0
-        self.control = ""
-        self.hostvars: dict[str, dict] = {}
+        super().__init__(workdir, scenario, log_level="warning")
 
     def start(self, timeout: float = 300) -> BenchFleet:
-        self.inventory.unlink(missing_ok=True)
-        log = open(self.workdir / "wmssim.out", "w")
-        begin = time.monotonic()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "wmssim", "serve", "--scenario", str(self.scenario_path),
-             "--inventory", str(self.inventory), "--state-dir", str(self.workdir / "wmssim"),
-             "--log-level", "warning"],
-            stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
-        )
-        log.close()
-        while not self.inventory.exists():
-            if self.process.poll() is not None:
-                raise BenchError("wmssim exited: "
-                                 + (self.workdir / "wmssim.out").read_text()[-2000:])
-            if time.monotonic() - begin > timeout:
-                self.stop()
-                raise BenchError(f"wmssim wrote no inventory within {timeout} s")
-            time.sleep(0.02)
-        self.startup_seconds = time.monotonic() - begin
-        data = yaml.safe_load(self.inventory.read_text())
-        self.control = data["all"]["vars"]["wmssim_control"]
-        self.hostvars = data["all"]["children"]["wms"]["hosts"]
-        return self
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.kill(self.process.pid, signal.SIGTERM)
         try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def __enter__(self) -> BenchFleet:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def _control(self, action: str, method: str = "GET") -> dict:
-        request = urllib.request.Request(f"{self.control}/{action}", method=method,
-                                         data=b"" if method == "POST" else None)
-        with urllib.request.urlopen(request, timeout=300) as response:
-            return json.loads(response.read())
-
-    def state(self) -> dict[str, dict]:
-        """``{host: Host.state()}`` for every host."""
-        return self._control("state")["hosts"]
-
-    def reset(self) -> None:
-        """Every host back as the scenario describes it, counters at zero."""
-        self._control("reset", method="POST")
+            super().start(timeout)
+        except FleetError as err:
+            raise BenchError(str(err)) from None
+        return self
 
     def memory_mib(self) -> tuple[float, float]:
         """The simulator's RSS now and its peak RSS, in MiB."""

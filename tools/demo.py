@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from wmssim.running import FleetError, RunningFleet
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -25,34 +26,6 @@ PLAYBOOK = REPO / "playbooks" / "end_of_day.yml"
 FORKS = "40"
 # The playbook says 300 s of grace and 60 s of timeout; the demo does not make you wait that long.
 DEMO_VARS = {"end_of_day_grace_seconds": 5, "end_of_day_timeout": 10}
-
-
-def start_fleet() -> tuple[subprocess.Popen, Path]:
-    inventory = WORK / "inventory.yml"
-    inventory.unlink(missing_ok=True)
-    log = open(WORK / "wmssim.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "wmssim", "serve", "--scenario", str(SCENARIO), "--inventory", str(inventory),
-         "--state-dir", str(WORK / "wmssim")],
-        stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
-    )
-    deadline = time.monotonic() + 60
-    while not inventory.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            stop_fleet(proc)
-            raise SystemExit(f"the simulated fleet did not start; see {WORK / 'wmssim.log'}")
-        time.sleep(0.1)
-    return proc, inventory
-
-
-def stop_fleet(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def playbook(inventory: Path, *extra: str) -> int:
@@ -67,12 +40,6 @@ def playbook(inventory: Path, *extra: str) -> int:
     return rc
 
 
-def fleet_state(inventory: Path) -> dict:
-    out = subprocess.run([sys.executable, "-m", "wmssim", "state", "--inventory", str(inventory)],
-                         capture_output=True, text=True, check=True, cwd=REPO)
-    return json.loads(out.stdout)["hosts"]
-
-
 def disconnected_count(state: dict) -> int:
     return sum(1 for host in state.values() for s in host.get("sessions", []) if s.get("state") == "Disconnected")
 
@@ -80,18 +47,23 @@ def disconnected_count(state: dict) -> int:
 def main() -> int:
     WORK.mkdir(exist_ok=True)
     print("Starting a simulated fleet of MultiPoint servers (tests/scenarios/demo.yml) ...", flush=True)
-    proc, inventory = start_fleet()
+    fleet = RunningFleet(WORK / "wmssim", SCENARIO)
     try:
-        before = fleet_state(inventory)
+        fleet.start(timeout=60)
+    except FleetError as err:
+        raise SystemExit(f"the simulated fleet did not start: {err}") from None
+    inventory = fleet.inventory
+    try:
+        before = fleet.state()
         print(f"{len(before)} hosts listening on 127.0.0.1; {disconnected_count(before)} sessions disconnected so far.")
         print("\n=== 1. Rehearsal: --check (nothing is sent, nothing is disconnected) ===")
         playbook(inventory, "--check")
-        after_check = fleet_state(inventory)
+        after_check = fleet.state()
         changed = [h for h in before if before[h].get("sessions") != after_check[h].get("sessions")]
         print(f"Simulator: sessions changed by the rehearsal on {len(changed)} hosts (expected 0).")
         print("\n=== 2. The real run ===")
         rc = playbook(inventory)
-        after = fleet_state(inventory)
+        after = fleet.state()
         print(f"\nSimulator: {disconnected_count(after) - disconnected_count(before)} sessions disconnected by the run.")
         reports = sorted((WORK / "reports").glob("end-of-day-*"), key=lambda p: p.stat().st_mtime)
         print("Reports (JSON for machines, Markdown for people):")
@@ -104,7 +76,7 @@ def main() -> int:
             print("Exit code 2 is expected: mps-down, mps-denied and mps-stuck are broken on purpose and the report says why.")
         return 0
     finally:
-        stop_fleet(proc)
+        fleet.stop()
         print("Simulated fleet stopped.")
 
 

@@ -15,19 +15,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import winrm
-import yaml
 
-REPO = Path(__file__).resolve().parent.parent
+from wmssim.running import FleetError, RunningFleet
+
 PASSWORD = "Capacity-Pass-1"
 
 SCENARIO = """\
@@ -103,29 +100,16 @@ def main() -> int:
         scenario = work / "scenario.yml"
         scenario.write_text(SCENARIO.format(hosts=args.hosts, sessions=args.sessions,
                                             password=PASSWORD))
-        inventory = work / "inventory.yml"
-        begin = time.monotonic()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "wmssim", "serve", "--scenario", str(scenario),
-             "--inventory", str(inventory), "--state-dir", str(work / "state")],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
-        )
+        fleet = RunningFleet(work, scenario)
         try:
-            while not inventory.exists():
-                if process.poll() is not None:
-                    out, err = process.communicate()
-                    print(f"wmssim serve exited with {process.returncode}:\n{out}\n{err}",
-                          file=sys.stderr)
-                    return 1
-                if time.monotonic() - begin > 600:
-                    raise TimeoutError("no inventory after 600 s")
-                time.sleep(0.02)
-            startup = time.monotonic() - begin
-            idle = proc_status(process.pid)
-
-            data = yaml.safe_load(inventory.read_text())
-            control = data["all"]["vars"]["wmssim_control"]
-            hosts = data["all"]["children"]["wms"]["hosts"]
+            fleet.start(timeout=600)
+        except FleetError as err:
+            print(err, file=sys.stderr)
+            return 1
+        try:
+            startup = fleet.startup_seconds
+            idle = proc_status(fleet.pid)
+            hosts = fleet.hostvars
             up = [(name, v) for name, v in hosts.items() if not v.get("wmssim_down")]
             # Get-WmsSession needs the MultiPoint module: probe MultiPoint hosts only.
             multipoint = [(name, v) for name, v in up if v["wmssim_generation"] != "none"]
@@ -135,20 +119,16 @@ def main() -> int:
             with ThreadPoolExecutor(args.parallel) as pool:
                 results = list(pool.map(lambda item: probe(*item), sample))
             probe_wall = time.monotonic() - probe_begin
-            after_probes = proc_status(process.pid)
+            after_probes = proc_status(fleet.pid)
 
             state_begin = time.monotonic()
-            with urllib.request.urlopen(f"{control}/state", timeout=120) as response:
-                state_bytes = response.read()
+            state = fleet.state()
             state_seconds = time.monotonic() - state_begin
-            state = json.loads(state_bytes)["hosts"]
+            state_bytes = json.dumps({"hosts": state}).encode()
         finally:
             stop_begin = time.monotonic()
-            if process.poll() is None:
-                os.kill(process.pid, signal.SIGTERM)
-            rc = process.wait(timeout=120)
+            rc = fleet.stop(timeout=120)
             stop_seconds = time.monotonic() - stop_begin
-            process.communicate()
 
     ok = [r for r in results if r.get("rc") == 0]
     times = sorted(r["seconds"] for r in results if "seconds" in r)

@@ -1,19 +1,15 @@
-"""A simulated fleet for end-to-end tests: wmssim as a subprocess, ansible-playbook against it."""
+"""A simulated fleet for end-to-end tests (wmssim.running) and ansible-playbook against it."""
 
 from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-REPO = Path(__file__).resolve().parents[2]
+from wmssim.running import REPO, RunningFleet
 BIN = Path(sys.executable).parent
 CALLBACKS = Path(__file__).resolve().parent / "callback_plugins"
 
@@ -37,60 +33,15 @@ class PlaybookRun:
         return found[0]
 
 
-class SimFleet:
-    """``python -m wmssim serve`` for one test, stopped by its own process id."""
+class SimFleet(RunningFleet):
+    """``python -m wmssim serve`` for one test (stopped by its own process id), and ansible-playbook."""
 
     def __init__(self, workdir: Path, scenario: dict | str) -> None:
-        self.workdir = workdir
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        self.scenario_path = workdir / "scenario.yml"
         if isinstance(scenario, dict):
             # Tests run without the PowerShell start-up cost of real Windows unless they ask for it.
             scenario = dict(scenario, defaults={"powershell_startup_ms": 0, **scenario.get("defaults", {})})
-        text = scenario if isinstance(scenario, str) else yaml.safe_dump(scenario, sort_keys=False)
-        self.scenario_path.write_text(text)
-        self.inventory = workdir / "inventory.yml"
-        self.process: subprocess.Popen | None = None
+        super().__init__(workdir, scenario)
         self.runs = 0
-
-    def start(self, timeout: float = 120) -> SimFleet:
-        log = open(self.workdir / "wmssim.out", "w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "wmssim", "serve", "--scenario", str(self.scenario_path),
-             "--inventory", str(self.inventory), "--state-dir", str(self.workdir / "state")],
-            stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
-        )
-        deadline = time.monotonic() + timeout
-        while not self.inventory.exists():
-            if self.process.poll() is not None:
-                raise RuntimeError(f"wmssim exited: {(self.workdir / 'wmssim.out').read_text()[-3000:]}")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("wmssim did not write its inventory in time")
-            time.sleep(0.05)
-        return self
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.kill(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def reset(self) -> None:
-        """Put every host back as the scenario describes it (sessions, events, counters)."""
-        subprocess.run([sys.executable, "-m", "wmssim", "reset", "--inventory", str(self.inventory)],
-                       check=True, capture_output=True, cwd=REPO)
-
-    def state(self) -> dict:
-        out = subprocess.run(
-            [sys.executable, "-m", "wmssim", "state", "--inventory", str(self.inventory)],
-            capture_output=True, text=True, check=True, cwd=REPO,
-        )
-        return json.loads(out.stdout)["hosts"]
 
     def playbook(self, text: str, *, check: bool = False, diff: bool = False, extra_vars: dict | None = None,
                  args: list[str] | None = None, timeout: float = 600) -> PlaybookRun:

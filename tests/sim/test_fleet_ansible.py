@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import yaml
+
+from wmssim.running import RunningFleet
 
 REPO = Path(__file__).resolve().parent.parent.parent
 ANSIBLE_PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
@@ -93,28 +93,13 @@ def wmssim(*args: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def fleet(tmp_path):
     """A running ``wmssim serve``; stopped with SIGTERM by its own process id."""
-    scenario = tmp_path / "scenario.yml"
-    scenario.write_text(SCENARIO)
-    inventory = tmp_path / "inventory.yml"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "wmssim", "serve", "--scenario", str(scenario),
-         "--inventory", str(inventory), "--state-dir", str(tmp_path / "state")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
-    )
+    running = RunningFleet(tmp_path, SCENARIO)
     try:
-        deadline = time.monotonic() + 60
-        while not inventory.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"wmssim serve did not start: {process.returncode}")
-            time.sleep(0.05)
-        yield inventory
+        yield running.start(timeout=60).inventory
     finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGTERM)
-        assert process.wait(timeout=20) == 0
-        _out, err = process.communicate()
-        assert PASSWORD not in err
-        assert PASSWORD not in (tmp_path / "state" / "wmssim.log").read_text()
+        assert running.stop(timeout=20) == 0
+        assert PASSWORD not in running.output.read_text()
+        assert PASSWORD not in (running.state_dir / "wmssim.log").read_text()
 
 
 def recap(output: str) -> dict[str, dict[str, int]]:
