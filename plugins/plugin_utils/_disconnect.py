@@ -14,10 +14,10 @@ from ansible_collections.multipoint.wms.plugins.plugin_utils._agent import (
 )
 from ansible_collections.multipoint.wms.plugins.plugin_utils._errors import (
     NOT_FOUND,
-    HostFailure,
     TIMEOUT,
+    checked,
     classify,
-    request_failure_message,
+    noise_warning,
     session_error_message,
 )
 from ansible_collections.multipoint.wms.plugins.plugin_utils._options import DisconnectOptions
@@ -143,10 +143,6 @@ class DisconnectReport:
         }
 
 
-def _facts(reply: AgentReply) -> dict:
-    return {"backend": reply.backend, "generation": reply.generation}
-
-
 def _call_name(backend: str | None) -> str:
     return "WTSDisconnectSession" if backend == "wts" else "Disconnect-WmsSession"
 
@@ -159,14 +155,12 @@ def run_disconnect(run: Runner, opts: DisconnectOptions, check_mode: bool, host:
         ids = list(opts.session_ids)
         act_states = DISCONNECTABLE_STATES
     else:
-        inventory = run(inventory_request(opts.backend))
+        inventory = checked(run(inventory_request(opts.backend)), host, opts.backend)
         report.commands += 1
-        if not inventory.ok:
-            raise HostFailure(request_failure_message(inventory, host, opts.backend), _facts(inventory))
         report.backend, report.generation = inventory.backend, inventory.generation
         selection = select(inventory.sessions, opts.user_filter, opts.states, keep_disconnected=True)
         report.skipped = selection.skipped
-        _warn_noise(report, inventory)
+        _note_noise(report, inventory)
         ids = []
         for session in selection.targets:
             if session.connect_state == DISCONNECTED:
@@ -176,12 +170,11 @@ def run_disconnect(run: Runner, opts: DisconnectOptions, check_mode: bool, host:
         act_states = opts.states
     if not ids:
         return report
-    reply = run(disconnect_request(opts.backend, ids, act_states, opts.timeout, what_if=check_mode))
+    reply = checked(run(disconnect_request(opts.backend, ids, act_states, opts.timeout, what_if=check_mode)),
+                    host, opts.backend)
     report.commands += 1
-    if not reply.ok:
-        raise HostFailure(request_failure_message(reply, host, opts.backend), _facts(reply))
     report.backend, report.generation = reply.backend, reply.generation
-    _warn_noise(report, reply)
+    _note_noise(report, reply)
     for session_id in ids:
         outcome = _judge(session_id, reply, check_mode, explicit, opts.timeout, host)
         if outcome is None:  # its state changed to one the filters leave out
@@ -254,15 +247,6 @@ def _judge(session_id: int, reply: AgentReply, check_mode: bool, explicit: bool,
                    f"after {timeout} s")
 
 
-def _warn_noise(report: DisconnectReport, reply: AgentReply) -> None:
-    if reply.noise:
-        shown = " | ".join(reply.noise[:3])
-        report.warnings.append(
-            f"{report.host} printed {len(reply.noise)} unexpected line(s) beside the agent's answer "
-            f"(ignored): {shown[:300]}"
-        )
-
-
 def _check_nothing_changed(report: DisconnectReport, reply: AgentReply) -> None:
     """Check mode: the states read after the -WhatIf call must equal those read before it."""
     for after in reply.after:
@@ -272,3 +256,9 @@ def _check_nothing_changed(report: DisconnectReport, reply: AgentReply) -> None:
                 f"session {after.id} changed from {before.connect_state} to {after.connect_state} "
                 "during the check-mode run (not caused by -WhatIf, which changes nothing)"
             )
+
+
+def _note_noise(report: DisconnectReport, reply: AgentReply) -> None:
+    warning = noise_warning(reply, report.host)
+    if warning:
+        report.warnings.append(warning)

@@ -72,3 +72,20 @@ def request_failure_message(reply: AgentReply, host: str, backend: str) -> str:
     if classify(error) == ACCESS_DENIED:
         return f"Access denied on {host} ({error.describe()}): {ELEVATION_HINT}"
     return f"The multipoint.wms agent failed on {host}: {error.describe()}"
+
+
+def checked(reply: AgentReply, host: str, backend: str) -> AgentReply:
+    """The reply, or HostFailure saying why the whole request failed and what to do."""
+    if not reply.ok:
+        raise HostFailure(request_failure_message(reply, host, backend),
+                          {"backend": reply.backend, "generation": reply.generation})
+    return reply
+
+
+def noise_warning(reply: AgentReply, host: str) -> str | None:
+    """A warning about output the host printed beside the agent's answer, if it printed any."""
+    if not reply.noise:
+        return None
+    shown = " | ".join(reply.noise[:3])
+    return (f"{host} printed {len(reply.noise)} unexpected line(s) beside the agent's answer "
+            f"(ignored): {shown[:300]}")

@@ -7,18 +7,13 @@ from __future__ import annotations
 from collections import Counter
 
 from ansible_collections.multipoint.wms.plugins.plugin_utils._agent import Runner, inventory_request
-from ansible_collections.multipoint.wms.plugins.plugin_utils._errors import HostFailure, request_failure_message
+from ansible_collections.multipoint.wms.plugins.plugin_utils._errors import checked, noise_warning
 from ansible_collections.multipoint.wms.plugins.plugin_utils._options import InfoOptions
 
 
 def run_info(run: Runner, opts: InfoOptions, host: str) -> dict:
     """One agent command; everything else happens here on the controller."""
-    reply = run(inventory_request(opts.backend))
-    if not reply.ok:
-        raise HostFailure(
-            request_failure_message(reply, host, opts.backend),
-            {"backend": reply.backend, "generation": reply.generation},
-        )
+    reply = checked(run(inventory_request(opts.backend)), host, opts.backend)
     sessions = sorted(reply.sessions, key=lambda s: s.id)
     warnings = []
     if opts.session_ids is not None:
@@ -52,8 +47,9 @@ def run_info(run: Runner, opts: InfoOptions, host: str) -> dict:
         "module": reply.module,
         "host": reply.host,
     }
-    if reply.noise:
-        warnings.append(f"{host} printed {len(reply.noise)} unexpected line(s) beside the agent's answer (ignored)")
+    noise = noise_warning(reply, host)
+    if noise:
+        warnings.append(noise)
     if warnings:
         result["warnings"] = warnings
     return result

@@ -13,8 +13,8 @@ from ansible_collections.multipoint.wms.plugins.plugin_utils._agent import (
     message_request,
 )
 from ansible_collections.multipoint.wms.plugins.plugin_utils._errors import (
-    HostFailure,
-    request_failure_message,
+    checked,
+    noise_warning,
     session_error_message,
 )
 from ansible_collections.multipoint.wms.plugins.plugin_utils._options import MessageOptions
@@ -89,13 +89,14 @@ class MessageReport:
         return result
 
 
-def _checked(run: Runner, opts: MessageOptions, host: str, report: MessageReport) -> AgentReply:
-    reply = run(inventory_request(opts.backend))
+def _ask(run: Runner, request: dict, opts: MessageOptions, report: MessageReport) -> AgentReply:
+    """One agent command; a request that failed as a whole fails the task."""
+    reply = checked(run(request), report.host, opts.backend)
     report.commands += 1
-    if not reply.ok:
-        raise HostFailure(request_failure_message(reply, host, opts.backend),
-                          {"backend": reply.backend, "generation": reply.generation})
     report.backend, report.generation = reply.backend, reply.generation
+    noise = noise_warning(reply, report.host)
+    if noise:
+        report.warnings.append(noise)
     return reply
 
 
@@ -103,14 +104,14 @@ def run_message(run: Runner, opts: MessageOptions, check_mode: bool, host: str) 
     """Send (or, in check mode, only plan) the message; check mode never calls WTSSendMessage."""
     report = MessageReport(host=host, check_mode=check_mode, missing=opts.missing)
     if opts.session_ids is None:
-        inventory = _checked(run, opts, host, report)
+        inventory = _ask(run, inventory_request(opts.backend), opts, report)
         selection = select(inventory.sessions, opts.user_filter, opts.states)
         report.skipped = selection.skipped
         ids = [s.id for s in selection.targets]
     else:
         ids = list(opts.session_ids)
         if check_mode:
-            inventory = _checked(run, opts, host, report)
+            inventory = _ask(run, inventory_request(opts.backend), opts, report)
     if not ids:
         return report
     if check_mode:
@@ -124,12 +125,8 @@ def run_message(run: Runner, opts: MessageOptions, check_mode: bool, host: str) 
                 report.outcomes.append(MessageOutcome(session_id, session, WOULD_SEND))
         _warn_not_found(report)
         return report
-    reply = run(message_request(opts.backend, ids, opts.states, opts.title, opts.text, opts.display_seconds))
-    report.commands += 1
-    if not reply.ok:
-        raise HostFailure(request_failure_message(reply, host, opts.backend),
-                          {"backend": reply.backend, "generation": reply.generation})
-    report.backend, report.generation = reply.backend, reply.generation
+    request = message_request(opts.backend, ids, opts.states, opts.title, opts.text, opts.display_seconds)
+    reply = _ask(run, request, opts, report)
     for session_id in ids:
         result, session = reply.result(session_id), reply.session(session_id)
         if result is None:

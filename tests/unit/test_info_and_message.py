@@ -69,3 +69,17 @@ def test_message_failure_per_session():
     res = run_action("session_message", {"session_id": 2, "text": "x"}, conn)
     assert res["failed"] is True and res["failed_ids"] == [2]
     assert "elevated administrator" in res["sessions"][0]["message"]
+
+
+def _noisy(doc: dict) -> tuple[int, bytes, bytes]:
+    import json
+
+    return 0, b"Loading profile...\r\n" + json.dumps(doc).encode() + b"\r\n", b""
+
+
+def test_info_and_message_warn_about_unexpected_output_and_still_work():
+    conn = ScriptedConnection(lambda req: _noisy(reply("inventory", HOST)))
+    info = run_action("session_info", {}, conn)
+    assert info["count"] == 4 and any("Loading profile..." in w for w in info["warnings"])
+    message = run_action("session_message", {"all": True, "text": "x"}, conn, check_mode=True)
+    assert message["sent"] == [2, 4, 5] and any("Loading profile..." in w for w in message["warnings"])
