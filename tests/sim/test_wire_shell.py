@@ -112,15 +112,16 @@ def test_slow_command_times_out_receives_then_completes(wire_serve, wire_spec_fa
     assert served.host.messages["Receive"] == served.server.stats.faults["w:TimedOut"] + 1
 
 
-async def two_parts(proc) -> int:
-    proc.write("stdout", b"part one\r\n")
-    proc.write("stderr", b"warning\r\n")
-    await asyncio.sleep(0.4)
-    proc.write("stdout", b"part two\r\n")
-    return 5
+def test_running_state_carries_partial_output_without_exit_code(wire_serve, wire_spec_factory, wire_loop):
+    gate = asyncio.Event()  # the second part waits for the test, not for a clock
 
+    async def two_parts(proc) -> int:
+        proc.write("stdout", b"part one\r\n")
+        proc.write("stderr", b"warning\r\n")
+        await gate.wait()
+        proc.write("stdout", b"part two\r\n")
+        return 5
 
-def test_running_state_carries_partial_output_without_exit_code(wire_serve, wire_spec_factory):
     served = wire_serve(wire_spec_factory(), script=two_parts)
     protocol = served.protocol()
     shell = protocol.open_shell()
@@ -128,6 +129,7 @@ def test_running_state_carries_partial_output_without_exit_code(wire_serve, wire
     time.sleep(0.1)
     message_id = uuid.uuid4()
     root = ET.fromstring(protocol.send_message(receive_xml(protocol, shell, command, message_id)))
+    wire_loop.loop.call_soon_threadsafe(gate.set)
     assert root.findtext("s:Header/a:RelatesTo", namespaces=NS) == f"uuid:{message_id}"
     assert root.findtext("s:Header/a:Action", namespaces=NS) == SHELL + "ReceiveResponse"
     assert root.findtext("s:Header/a:MessageID", namespaces=NS).startswith("uuid:")
@@ -236,6 +238,12 @@ async def forever(proc) -> int:
     return 0
 
 
+async def task_ends(task: asyncio.Task, within: float) -> bool:
+    """True once ``task`` is done, False if it is still running after ``within`` seconds."""
+    await asyncio.wait([task], timeout=within)
+    return task.done()
+
+
 def test_ctrl_c_and_delete_terminate_running_commands(wire_serve, wire_spec_factory, wire_loop):
     served = wire_serve(wire_spec_factory(), script=forever)
     protocol = served.protocol()
@@ -251,7 +259,9 @@ def test_ctrl_c_and_delete_terminate_running_commands(wire_serve, wire_spec_fact
     second = protocol.run_command(shell, "two.exe")
     protocol.close_shell(shell)  # Delete with a running command
     assert served.processes[1].exit_code == -1073741510
-    assert served.processes[1].task.cancelled() or served.processes[1].task.done()
+    # Delete cancelled the script; the cancellation completes on the loop's thread, so wait
+    # there rather than peek from this one (a peek saw the task still "cancelling").
+    assert wire_loop.run(task_ends(served.processes[1].task, within=5.0))
     third_shell = served.protocol().open_shell()
     assert third_shell != shell
     assert second != first
