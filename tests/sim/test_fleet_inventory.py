@@ -59,6 +59,7 @@ def open_and_close_shell(host_vars: dict) -> None:
         transport=host_vars["ansible_winrm_transport"],
         username=host_vars["ansible_user"],
         password=host_vars["ansible_password"],
+        ca_trust_path=None,  # plain HTTP: no CA bundle from the environment
     )
     protocol.close_shell(protocol.open_shell())
 
