@@ -7,11 +7,18 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from wmssim.running import REPO, RunningFleet
+
 BIN = Path(sys.executable).parent
 CALLBACKS = Path(__file__).resolve().parent / "callback_plugins"
+
+
+def stamp(event: dict) -> float:
+    """The time of a simulator event (``wmssim state``), in seconds since the epoch."""
+    return datetime.fromisoformat(event["time"].replace("Z", "+00:00")).timestamp()
 
 
 @dataclass

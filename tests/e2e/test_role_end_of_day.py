@@ -12,12 +12,11 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from .simfleet import SimFleet
+from .simfleet import SimFleet, stamp
 
 SCENARIO = r"""
 description: end_of_day role e2e - mixed generations, RDS, down and failing hosts, exclusions
@@ -146,10 +145,6 @@ def account(session: dict) -> str:
 
 def events_of(host_state: dict, session_id: int, kind: str) -> list[dict]:
     return [e for e in host_state["events"] if e["session"] == session_id and e["kind"] == kind]
-
-
-def stamp(event: dict) -> float:
-    return datetime.fromisoformat(event["time"].replace("Z", "+00:00")).timestamp()
 
 
 def check_report_against_fleet(report: dict, before: dict, after: dict, check_mode: bool,
