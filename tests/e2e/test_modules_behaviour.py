@@ -84,15 +84,10 @@ ON_TIME_HOSTS = MULTIPOINT_HOSTS + ["slow-rds"]
 
 
 @pytest.fixture(scope="module")
-def behaviour(tmp_path_factory) -> tuple[PlaybookRun, dict]:
+def behaviour(fleet: SimFleet) -> tuple[PlaybookRun, dict]:
     """The playbook's run and the fleet's state after it (late-rds given time to catch up)."""
-    fleet = SimFleet(tmp_path_factory.mktemp("modules-behaviour"), SCENARIO).start()
-    try:
-        run = fleet.playbook(PLAYBOOK, args=["--forks", "20"])
-        late_state = _wait_for_late_disconnect(fleet)
-        return run, late_state
-    finally:
-        fleet.stop()
+    run = fleet.playbook(PLAYBOOK, args=["--forks", "20"])
+    return run, _wait_for_late_disconnect(fleet)
 
 
 def _wait_for_late_disconnect(fleet: SimFleet, limit: float = 10) -> dict:

@@ -8,10 +8,7 @@ from the scenario again (``wmssim reset``).
 
 from __future__ import annotations
 
-
-import pytest
-
-from .simfleet import PlaybookRun, SimFleet
+from .simfleet import PlaybookRun
 
 SCENARIO = """
 defaults:
@@ -36,20 +33,6 @@ INITIAL = {0: "Disconnected", 2: "Active", 3: "Idle", 4: "Disconnected", 5: "Act
            7: "Connected", 8: "Idle", 9: "Connected", 10: "Idle", 65536: "Listen"}
 CALL = {"mp2012": "Disconnect-WmsSession", "mp2016": "Disconnect-WmsSession", "rds": "WTSDisconnectSession"}
 BACKEND = {"mp2012": "multipoint-2012", "mp2016": "multipoint-2016", "rds": "wts"}
-
-
-@pytest.fixture(scope="module")
-def fleet(tmp_path_factory):
-    fleet = SimFleet(tmp_path_factory.mktemp("modules-disconnect"), SCENARIO).start()
-    yield fleet
-    fleet.stop()
-
-
-@pytest.fixture
-def sim(fleet) -> SimFleet:
-    """The fleet, every host back as the scenario describes it."""
-    fleet.reset()
-    return fleet
 
 
 def play(*tasks: str) -> str:

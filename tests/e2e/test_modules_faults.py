@@ -134,14 +134,10 @@ PLAYBOOK = f"""
 
 
 @pytest.fixture(scope="module")
-def faults(tmp_path_factory) -> tuple[PlaybookRun, dict]:
+def faults(fleet: SimFleet) -> tuple[PlaybookRun, dict]:
     """The playbook's run and the fleet's state after it."""
-    fleet = SimFleet(tmp_path_factory.mktemp("modules-faults"), SCENARIO).start()
-    try:
-        run = fleet.playbook(PLAYBOOK, args=["--forks", "20"])
-        return run, fleet.state()
-    finally:
-        fleet.stop()
+    run = fleet.playbook(PLAYBOOK, args=["--forks", "20"])
+    return run, fleet.state()
 
 
 def by_id(host_state: dict) -> dict[int, dict]:

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from .simfleet import PlaybookRun, SimFleet
+from .simfleet import PlaybookRun
 
 SCENARIO = """
 defaults:
@@ -40,20 +40,6 @@ TEXT = (
     "Last line <b>&amp;</b> '; Remove-Item C:\\ -Recurse #"
 )
 TITLE = 'Notice “$(whoami)” ’ é 😀 `t "x"'
-
-
-@pytest.fixture(scope="module")
-def fleet(tmp_path_factory):
-    fleet = SimFleet(tmp_path_factory.mktemp("modules-info-message"), SCENARIO).start()
-    yield fleet
-    fleet.stop()
-
-
-@pytest.fixture
-def sim(fleet) -> SimFleet:
-    """The fleet, every host back as the scenario describes it."""
-    fleet.reset()
-    return fleet
 
 
 def by_id(items: list[dict]) -> dict[int, dict]:

@@ -7,10 +7,6 @@ each task fails with a message that names the option.
 
 from __future__ import annotations
 
-import pytest
-
-from .simfleet import SimFleet
-
 SCENARIO = """
 defaults:
   auth: basic
@@ -43,13 +39,6 @@ PLAYBOOK = "- hosts: wms\n  gather_facts: false\n  tasks:\n" + "".join(
     for name, (module, options, _) in BAD.items()
     for suffix, check in (("", ""), (" (check)", "      check_mode: true\n"))
 )
-
-
-@pytest.fixture(scope="module")
-def fleet(tmp_path_factory):
-    fleet = SimFleet(tmp_path_factory.mktemp("modules-input"), SCENARIO).start()
-    yield fleet
-    fleet.stop()
 
 
 def test_bad_options_fail_before_any_host_is_contacted(fleet):

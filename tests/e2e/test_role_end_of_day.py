@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .simfleet import SimFleet, stamp
+from .simfleet import stamp
 
 SCENARIO = r"""
 description: end_of_day role e2e - mixed generations, RDS, down and failing hosts, exclusions
@@ -100,14 +100,6 @@ PLAYBOOK = """
 
 
 # --- fixtures and helpers ----------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def fleet(tmp_path_factory):
-    """One simulated fleet for every test of this module; stopped by its pid at the end."""
-    started = SimFleet(tmp_path_factory.mktemp("role-fleet"), SCENARIO).start()
-    yield started
-    started.stop()
-
-
 
 def role_vars(report_dir: Path, **extra) -> dict:
     values = {

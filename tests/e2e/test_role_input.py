@@ -11,8 +11,6 @@ import json
 
 import pytest
 
-from .simfleet import SimFleet
-
 SCENARIO = """
 description: end_of_day bad input - nothing may reach these hosts
 defaults: {generation: "2016", auth: basic, powershell_startup_ms: 0, latency_ms: 0}
@@ -51,14 +49,6 @@ BAD_INPUT = [
     ({"end_of_day_states": []}, False),
     ({"end_of_day_run_id": "../evil"}, True),
 ]
-
-
-@pytest.fixture(scope="module")
-def fleet(tmp_path_factory):
-    """One simulated fleet for every case; stopped by its pid at the end."""
-    started = SimFleet(tmp_path_factory.mktemp("input-fleet"), SCENARIO).start()
-    yield started
-    started.stop()
 
 
 

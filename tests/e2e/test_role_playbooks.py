@@ -12,10 +12,9 @@ import json
 import time
 from pathlib import Path
 
-import pytest
 import yaml
 
-from .simfleet import REPO, SimFleet, stamp
+from .simfleet import REPO, stamp
 
 ROLE = "multipoint.wms.end_of_day : "
 DISCONNECT = ROLE + "Disconnect every selected session on this host"
@@ -59,14 +58,6 @@ ROLE_PLAY = """
   roles:
     - role: multipoint.wms.end_of_day
 """
-
-
-@pytest.fixture(scope="module")
-def fleet(tmp_path_factory):
-    """One simulated fleet for every test of this module; stopped by its pid at the end."""
-    started = SimFleet(tmp_path_factory.mktemp("playbooks-fleet"), SCENARIO).start()
-    yield started
-    started.stop()
 
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-
 SCENARIO = {
     "defaults": {"generation": "2016", "auth": "ntlm"},
     "hosts": [
