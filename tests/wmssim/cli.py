@@ -133,6 +133,12 @@ counters start again. Clients connected at that moment lose their connection.
 """
 
 
+def add_fleet_arguments(command: argparse.ArgumentParser) -> None:
+    """The options of a command that talks to a running fleet: which fleet, which hosts."""
+    command.add_argument("--inventory", required=True, metavar="FILE", help="the inventory `serve` wrote")
+    command.add_argument("--host", action="append", metavar="NAME", help="only this host (repeat for more)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     formatter = argparse.RawDescriptionHelpFormatter
@@ -176,10 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=STATE_HELP,
         formatter_class=formatter,
     )
-    state.add_argument("--inventory", required=True, metavar="FILE",
-                       help="the inventory `serve` wrote")
-    state.add_argument("--host", action="append", metavar="NAME",
-                       help="only this host (repeat for more)")
+    add_fleet_arguments(state)
 
     reset = commands.add_parser(
         "reset",
@@ -187,10 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=RESET_HELP,
         formatter_class=formatter,
     )
-    reset.add_argument("--inventory", required=True, metavar="FILE",
-                       help="the inventory `serve` wrote")
-    reset.add_argument("--host", action="append", metavar="NAME",
-                       help="only this host (repeat for more)")
+    add_fleet_arguments(reset)
 
     check = commands.add_parser(
         "check",
