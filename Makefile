@@ -10,14 +10,16 @@ STAMP := $(VENV)/.setup-done
 
 setup: $(STAMP)
 
-$(STAMP): requirements-dev.txt tools/setup_venv.py
+$(STAMP): requirements-dev.txt tools/setup_venv.py wmssim/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --editable ./wmssim
 	$(BIN)/python tools/setup_venv.py
 	@touch $(STAMP)
 
 test: setup
 	$(BIN)/python -m pytest tests
+	cd wmssim && ../$(BIN)/python -m pytest
 
 demo: setup
 	$(BIN)/python tools/demo.py

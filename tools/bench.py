@@ -27,18 +27,16 @@ import json
 import os
 import platform
 import subprocess
-import sys
 import time
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import bench_cases  # noqa: E402
-from bench_cases import PROFILES, CaseResult, Check, Profile  # noqa: E402
-from bench_fleet import REPO, BenchError  # noqa: E402
-from bench_targets import Targets  # noqa: E402
+# Run as a script (``python tools/bench.py``): its own folder is first on the import path.
+import bench_cases
+from bench_cases import PROFILES, CaseResult, Check, Profile
+from bench_fleet import REPO, BenchError
+from bench_targets import Targets
 
 CASES = ("capacity", "end_of_day", "cost", "grace", "naive")
 DEFAULT_WORK = REPO / ".bench"

@@ -20,7 +20,7 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from bench_fleet import REPO, BenchError, BenchFleet, PlaybookRun, run_playbook
+from bench_fleet import REPO, BenchError, BenchFleet, MeasuredRun, run_playbook
 from bench_targets import Target
 
 END_OF_DAY = REPO / "playbooks" / "end_of_day.yml"
@@ -169,7 +169,7 @@ def _between(tasks: list[dict], first: str, last: str) -> list[dict]:
     return tasks[start + 1:end]
 
 
-def _run_figures(run: PlaybookRun, hosts: int) -> dict:
+def _run_figures(run: MeasuredRun, hosts: int) -> dict:
     return {
         "rc": run.rc,
         "wall_seconds": _r(run.wall_seconds, 2),
@@ -185,7 +185,7 @@ def _run_figures(run: PlaybookRun, hosts: int) -> dict:
     }
 
 
-def _require(run: PlaybookRun, what: str, rc_ok: tuple[int, ...] = (0,)) -> None:
+def _require(run: MeasuredRun, what: str, rc_ok: tuple[int, ...] = (0,)) -> None:
     if run.rc not in rc_ok:
         raise BenchError(f"{what}: ansible-playbook exited {run.rc}\n{run.tail()}")
 

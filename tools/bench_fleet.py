@@ -1,8 +1,9 @@
 """What the benchmark drives and measures: a simulated fleet and timed ansible-playbook runs.
 
-``BenchFleet`` runs ``python -m wmssim serve`` for one measurement (stopped by its own process
-id), reads and resets the hosts' counters, and reads the simulator's memory and CPU time from
-/proc. ``run_playbook`` runs ansible-playbook against it and measures the controller: wall time,
+``BenchFleet`` runs ``wmssim serve`` for one measurement (stopped by its own process id), reads
+and resets the hosts' counters, and reads the simulator's memory and CPU time from /proc.
+``run_playbook`` runs ansible-playbook against it through wmssim's playbook harness (which records
+every task's time) and measures the controller: wall time,
 CPU time of ansible-playbook and all its forks (``os.wait4``), the peak RSS of its largest process
 (``ru_maxrss``) and, sampled from /proc, the peak memory of the whole process tree (sum of RSS and
 sum of PSS, the fair share of pages the forks share with their parent).
@@ -10,20 +11,19 @@ sum of PSS, the fair share of pages the forks share with their parent).
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wmssim.running import REPO, FleetError, RunningFleet
+from wmssim.fleet.playbooks import Playbook
+from wmssim.fleet.running import FleetError, RunningFleet
 
-BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parent.parent
+AGENT_DIR = REPO / "plugins" / "plugin_utils"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -135,10 +135,12 @@ class TreeSampler(threading.Thread):
 
 
 class BenchFleet(RunningFleet):
-    """``python -m wmssim serve`` with one scenario, in its own work folder, measured."""
+    """``wmssim serve`` with one scenario, in its own work folder, running the shipped agent, measured."""
 
     def __init__(self, workdir: Path, scenario: dict) -> None:
-        super().__init__(workdir, scenario, log_level="warning")
+        super().__init__(workdir, scenario, log_level="warning", agent_bootstrap=AGENT_DIR / "wms_bootstrap.ps1",
+                         agent_script=AGENT_DIR / "wms_agent.ps1", ansible_config=REPO / "ansible.cfg",
+                         playbook_cwd=REPO)
 
     def start(self, timeout: float = 300) -> BenchFleet:
         try:
@@ -160,8 +162,8 @@ class BenchFleet(RunningFleet):
 
 
 @dataclass
-class PlaybookRun:
-    """One timed ansible-playbook run."""
+class MeasuredRun:
+    """One timed ansible-playbook run and what the controller used."""
 
     rc: int
     wall_seconds: float
@@ -174,64 +176,25 @@ class PlaybookRun:
     machine_cpu_seconds: float  # every process of the machine during the run (/proc/stat)
     stdout_path: Path
     recap: dict[str, dict[str, int]] = field(default_factory=dict)
-    tasks: list[dict] = field(default_factory=list)  # bench_task_times: one record per task
+    tasks: list[dict] = field(default_factory=list)  # the harness's task records: name, action, seconds
 
     def tail(self, chars: int = 3000) -> str:
         return self.stdout_path.read_text(errors="replace")[-chars:]
 
 
-def _recap(text: str) -> dict[str, dict[str, int]]:
-    """The PLAY RECAP lines as {host: {ok: .., changed: .., unreachable: .., failed: ..}}."""
-    recap: dict[str, dict[str, int]] = {}
-    lines = text.splitlines()
-    if "PLAY RECAP" not in text:
-        return recap
-    start = max(i for i, line in enumerate(lines) if line.startswith("PLAY RECAP"))
-    for line in lines[start + 1:]:
-        host, sep, rest = line.partition(":")
-        if not sep or "=" not in rest:
-            continue
-        recap[host.strip()] = {key: int(value) for key, value in
-                               (item.split("=") for item in rest.split())}
-    return recap
-
-
-def _task_times_plugin(workdir: Path) -> Path:
-    """A callback folder that holds only bench_task_times.py (ansible imports all of a folder)."""
-    folder = workdir / "callbacks"
-    folder.mkdir(exist_ok=True)
-    shutil.copyfile(Path(__file__).with_name("bench_task_times.py"), folder / "bench_task_times.py")
-    return folder
-
-
 def run_playbook(fleet: BenchFleet, playbook: Path, *, name: str, forks: int,
                  extra_vars: dict | None = None, timeout: float = 1800,
-                 sample_interval: float = 0.5) -> PlaybookRun:
+                 sample_interval: float = 0.5) -> MeasuredRun:
     """Run ansible-playbook against the fleet's inventory and measure the controller."""
-    workdir = fleet.workdir
-    out_path = workdir / f"{name}.out"
-    times_path = workdir / f"{name}.tasks.jsonl"
-    times_path.unlink(missing_ok=True)
-    cmd = [str(BIN / "ansible-playbook"), "-i", str(fleet.inventory), str(playbook),
-           "-f", str(forks)]
-    if extra_vars:
-        cmd += ["-e", json.dumps(extra_vars)]
-    env = dict(os.environ)
-    env.update({
-        "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_FORCE_COLOR": "0",
-        "ANSIBLE_LOCAL_TEMP": str(workdir / "ansible-tmp"),
-        "ANSIBLE_HOME": str(workdir / "ansible-home"),
-        "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
-        "ANSIBLE_CALLBACK_PLUGINS": str(_task_times_plugin(workdir)),
-        "ANSIBLE_CALLBACKS_ENABLED": "bench_task_times",
-        "BENCH_TASK_TIMES": str(times_path),
-    })
+    book = Playbook(fleet.inventory, playbook, fleet.workdir, name=name, config=fleet.ansible_config,
+                    forks=forks, extra_vars=extra_vars, record_results=False)
+    book.prepare()
+    out_path = fleet.workdir / f"{name}.out"
     with open(out_path, "w") as out:
         machine_begin = machine_cpu_seconds()
         begin = time.monotonic()
-        process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+        process = subprocess.Popen(book.command, stdout=out, stderr=subprocess.STDOUT, env=book.environment(),
+                                   cwd=REPO)
     sampler = TreeSampler(process.pid, sample_interval)
     sampler.start()
     killer = threading.Timer(timeout, lambda: os.kill(process.pid, signal.SIGKILL))
@@ -246,7 +209,8 @@ def run_playbook(fleet: BenchFleet, playbook: Path, *, name: str, forks: int,
     wall = time.monotonic() - begin
     machine = machine_cpu_seconds() - machine_begin
     process.returncode = os.waitstatus_to_exitcode(status)
-    return PlaybookRun(
+    recorded = book.collect(process.returncode, out_path.read_text(errors="replace"))
+    return MeasuredRun(
         rc=process.returncode,
         wall_seconds=wall,
         cpu_seconds=usage.ru_utime + usage.ru_stime,
@@ -257,7 +221,6 @@ def run_playbook(fleet: BenchFleet, playbook: Path, *, name: str, forks: int,
         peak_processes=sampler.peak_processes,
         machine_cpu_seconds=machine,
         stdout_path=out_path,
-        recap=_recap(out_path.read_text(errors="replace")),
-        tasks=[json.loads(line) for line in times_path.read_text().splitlines()]
-        if times_path.exists() else [],
+        recap=recorded.recap(),
+        tasks=recorded.tasks,
     )

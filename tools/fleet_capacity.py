@@ -1,6 +1,6 @@
 """Measure what a big simulated fleet costs: start-up time, memory, and a sample of real clients.
 
-Starts ``python -m wmssim serve`` with a generated scenario (default 500 hosts x 25 sessions),
+Starts ``wmssim serve`` with a generated scenario (default 500 hosts x 25 sessions),
 times how long until the inventory is written, reads the process's memory from /proc, runs
 ``Get-WmsSession`` with pywinrm on a sample of hosts (some at once, as ansible's forks would),
 reads ``wmssim state`` once, stops the fleet with SIGTERM and prints the numbers as JSON.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import winrm
 
-from wmssim.running import FleetError, RunningFleet
+from wmssim.fleet.running import FleetError, RunningFleet
 
 PASSWORD = "Capacity-Pass-1"
 

@@ -1,4 +1,4 @@
-"""Finish a fresh .venv: make the simulator importable and the repo visible as multipoint.wms.
+"""Finish a fresh .venv: make the checkout visible to ansible as the collection multipoint.wms.
 
 Run by `make setup` with the venv's own Python, after the requirements are installed.
 """
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import sys
-import sysconfig
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,9 +24,7 @@ def main() -> int:
         link.unlink()
     # Relative link: .venv/collections/ansible_collections/multipoint/wms -> the repo root.
     link.symlink_to(os.path.relpath(REPO, link.parent), target_is_directory=True)
-    site = Path(sysconfig.get_paths()["purelib"])
-    (site / "multipoint_wms_dev.pth").write_text(f"{REPO / 'tests'}\n{collections}\n")
-    print(f"linked {link.relative_to(REPO)} -> repo root; wmssim importable from tests/")
+    print(f"linked {link.relative_to(REPO)} -> repo root")
     return 0
 
 

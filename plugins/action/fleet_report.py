@@ -4,20 +4,18 @@
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
+from ansible_collections.multipoint.wms.plugins.plugin_utils._action_base import (
+    WmsAction,
+)
+from ansible_collections.multipoint.wms.plugins.plugin_utils._report_task import (
+    fleet_report,
+)
 
-from ansible_collections.multipoint.wms.plugins.plugin_utils._report_action import fleet_report
 
-
-class ActionModule(ActionBase):
+class ActionModule(WmsAction):
     """Runs on the controller only; it reads other hosts' results from hostvars."""
 
-    TRANSFERS_FILES = False
     _requires_connection = False
 
-    def run(self, tmp=None, task_vars=None):
-        self._supports_check_mode = True
-        self._supports_async = False
-        result = super().run(tmp, task_vars)
-        result.update(fleet_report(self, task_vars or {}))
-        return result
+    def task(self, task_vars: dict) -> dict:
+        return fleet_report(self, task_vars)

@@ -4,20 +4,16 @@
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
+from ansible_collections.multipoint.wms.plugins.plugin_utils._action_base import (
+    WmsAction,
+)
+from ansible_collections.multipoint.wms.plugins.plugin_utils._session_tasks import (
+    session_disconnect,
+)
 
-from ansible_collections.multipoint.wms.plugins.plugin_utils._action import session_disconnect
 
+class ActionModule(WmsAction):
+    """Decides on the controller; the host only runs the agent (docs/agent-protocol.md)."""
 
-class ActionModule(ActionBase):
-    """Runs on the controller; the host only runs the agent (docs/agent-protocol.md)."""
-
-    TRANSFERS_FILES = False
-    _requires_connection = True
-
-    def run(self, tmp=None, task_vars=None):
-        self._supports_check_mode = True
-        self._supports_async = False
-        result = super().run(tmp, task_vars)
-        result.update(session_disconnect(self, task_vars))
-        return result
+    def task(self, task_vars: dict) -> dict:
+        return session_disconnect(self, task_vars)

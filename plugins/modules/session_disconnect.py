@@ -43,25 +43,6 @@ options:
       - Mutually exclusive with O(session_id); one of the two is required.
     type: bool
     default: false
-  users:
-    description:
-      - With O(all=true), only sessions of these users. C(DOMAIN\user) or a bare C(user) (any
-        domain), case-insensitive; C(*) and C(?) are wildcards.
-      - Leave out to target every user.
-    type: list
-    elements: str
-  exclude_users:
-    description:
-      - With O(all=true), never touch the sessions of these users. Same format as O(users).
-    type: list
-    elements: str
-  exclude_admins:
-    description:
-      - With O(all=true), leave out sessions of administrators (MultiPoint's C(IsAdmin); on RDS hosts,
-        direct members of the local Administrators group).
-      - Sessions whose administrator status cannot be read are left out too, with the reason in RV(excluded).
-    type: bool
-    default: false
   states:
     description:
       - With O(all=true), only sessions in these WTS connect states.
@@ -85,14 +66,8 @@ options:
     type: str
     choices: [ignore, fail]
     default: ignore
-  backend:
-    description:
-      - V(auto) uses the MultiPoint cmdlets when the module is present, else the WTS API.
-      - V(multipoint) fails clearly when the MultiPoint module is missing.
-      - V(wts) uses the WTS API only (RDS session hosts, or to bypass MultiPoint).
-    type: str
-    choices: [auto, multipoint, wts]
-    default: auto
+extends_documentation_fragment:
+  - multipoint.wms.session_filters
 attributes:
   check_mode:
     support: full

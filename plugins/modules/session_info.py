@@ -21,19 +21,6 @@ options:
     description: Only these session ids. Ids that do not exist are warned about.
     type: list
     elements: int
-  users:
-    description:
-      - Only sessions of these users. C(DOMAIN\user) or bare C(user), case-insensitive, C(*) and C(?) wildcards.
-    type: list
-    elements: str
-  exclude_users:
-    description: Leave out sessions of these users. Same format as O(users).
-    type: list
-    elements: str
-  exclude_admins:
-    description: Leave out sessions of administrators, and sessions whose administrator status is unknown.
-    type: bool
-    default: false
   states:
     description: Only sessions in these WTS connect states.
     type: list
@@ -45,13 +32,8 @@ options:
         where nobody is logged on.
     type: bool
     default: false
-  backend:
-    description:
-      - V(auto) reads MultiPoint's sessions when the module is present, else only the WTS API.
-      - V(multipoint) fails clearly when the MultiPoint module is missing. V(wts) uses the WTS API only.
-    type: str
-    choices: [auto, multipoint, wts]
-    default: auto
+extends_documentation_fragment:
+  - multipoint.wms.session_filters
 attributes:
   check_mode:
     support: full

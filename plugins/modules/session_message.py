@@ -25,18 +25,6 @@ options:
     description: Every user session that passes the filters. Mutually exclusive with O(session_id).
     type: bool
     default: false
-  users:
-    description: With O(all=true), only these users (C(DOMAIN\user) or C(user), C(*) and C(?) wildcards).
-    type: list
-    elements: str
-  exclude_users:
-    description: With O(all=true), never these users.
-    type: list
-    elements: str
-  exclude_admins:
-    description: With O(all=true), leave out administrators (and sessions whose status is unknown).
-    type: bool
-    default: false
   states:
     description: Sessions in these connect states get the message. Nobody can read a message in a disconnected session.
     type: list
@@ -60,11 +48,8 @@ options:
     type: str
     choices: [ignore, fail]
     default: ignore
-  backend:
-    description: As in M(multipoint.wms.session_disconnect); it only matters for how sessions are read.
-    type: str
-    choices: [auto, multipoint, wts]
-    default: auto
+extends_documentation_fragment:
+  - multipoint.wms.session_filters
 attributes:
   check_mode:
     support: full

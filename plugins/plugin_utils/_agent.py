@@ -1,6 +1,10 @@
 # Copyright: (c) 2026, multipoint.wms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Running the PowerShell agent on a host and reading its answer (docs/agent-protocol.md)."""
+"""Running the PowerShell agent on a host and reading its answer (docs/agent-protocol.md).
+
+This is an internal module of multipoint.wms: it may change at any time and is not for use
+outside the collection.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from ansible_collections.multipoint.wms.plugins.plugin_utils._protocol import (
+    AGENT_NAME,
+    PROTOCOL,
+)
 from ansible_collections.multipoint.wms.plugins.plugin_utils._sessions import Session
 
-AGENT_NAME = "multipoint.wms"
-PROTOCOL = 1
 _HERE = Path(__file__).resolve().parent
 _HEAD_CHARS = 300
 _STDERR_CHARS = 2000
@@ -217,40 +223,3 @@ def connection_runner(action_plugin, host: str) -> Runner:
         return parse_output(res["rc"], res["stdout"], res["stderr"], host)
 
     return run
-
-
-def inventory_request(backend: str) -> dict:
-    """Read every session."""
-    return {"protocol": PROTOCOL, "action": "inventory", "backend": backend}
-
-
-def disconnect_request(
-    backend: str, ids: list[int], act_states: tuple[str, ...], timeout: int, what_if: bool
-) -> dict:
-    """Disconnect ``ids`` that are in one of ``act_states`` when the agent acts."""
-    return {
-        "protocol": PROTOCOL,
-        "action": "disconnect",
-        "backend": backend,
-        "ids": list(ids),
-        "act_states": list(act_states),
-        "timeout": timeout,
-        "what_if": what_if,
-        "poll_ms": 250,
-    }
-
-
-def message_request(
-    backend: str, ids: list[int], act_states: tuple[str, ...], title: str, text: str, display_seconds: int
-) -> dict:
-    """Show a message box in ``ids`` that are in one of ``act_states``."""
-    return {
-        "protocol": PROTOCOL,
-        "action": "message",
-        "backend": backend,
-        "ids": list(ids),
-        "act_states": list(act_states),
-        "title": title,
-        "text": text,
-        "display_seconds": display_seconds,
-    }

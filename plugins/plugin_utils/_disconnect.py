@@ -1,6 +1,10 @@
 # Copyright: (c) 2026, multipoint.wms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""session_disconnect: choose the sessions, ask the agent to act, judge what really happened."""
+"""session_disconnect: choose the sessions, ask the agent to act, judge what really happened.
+
+This is an internal module of multipoint.wms: it may change at any time and is not for use
+outside the collection.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +13,26 @@ from dataclasses import dataclass, field
 from ansible_collections.multipoint.wms.plugins.plugin_utils._agent import (
     AgentReply,
     Runner,
-    disconnect_request,
-    inventory_request,
 )
 from ansible_collections.multipoint.wms.plugins.plugin_utils._errors import (
-    NOT_FOUND,
-    TIMEOUT,
+    ErrorClass,
     checked,
     classify,
     noise_warning,
     session_error_message,
 )
-from ansible_collections.multipoint.wms.plugins.plugin_utils._options import DisconnectOptions
-from ansible_collections.multipoint.wms.plugins.plugin_utils._selection import Skip, select
+from ansible_collections.multipoint.wms.plugins.plugin_utils._options import (
+    DisconnectOptions,
+)
+from ansible_collections.multipoint.wms.plugins.plugin_utils._outcomes import Outcome
+from ansible_collections.multipoint.wms.plugins.plugin_utils._protocol import (
+    disconnect_request,
+    inventory_request,
+)
+from ansible_collections.multipoint.wms.plugins.plugin_utils._selection import (
+    Skip,
+    select,
+)
 from ansible_collections.multipoint.wms.plugins.plugin_utils._sessions import (
     DISCONNECTABLE_STATES,
     DISCONNECTED,
@@ -29,23 +40,15 @@ from ansible_collections.multipoint.wms.plugins.plugin_utils._sessions import (
     id_list,
 )
 
-DISCONNECTED_OUTCOME = "disconnected"
-ALREADY = "already_disconnected"
-WOULD = "would_disconnect"
-NOT_FOUND_OUTCOME = "not_found"
-TIMED_OUT = "timed_out"
-FAILED = "failed"
-OUTCOMES = (DISCONNECTED_OUTCOME, ALREADY, WOULD, NOT_FOUND_OUTCOME, TIMED_OUT, FAILED)
-
 
 @dataclass
-class Outcome:
+class SessionOutcome:
     """What happened to one targeted session."""
 
     id: int
     session: Session | None
     state_after: str | None
-    outcome: str
+    outcome: Outcome
     message: str = ""
 
     def as_result(self) -> dict:
@@ -57,7 +60,7 @@ class Outcome:
                     "client": "", "is_admin": None, "wms_state": None, "win_station": ""}
         data["state_before"] = self.session.connect_state if self.session else None
         data["state_after"] = self.state_after
-        data["outcome"] = self.outcome
+        data["outcome"] = self.outcome.value
         data["message"] = self.message
         return data
 
@@ -71,32 +74,32 @@ class DisconnectReport:
     missing: str
     backend: str | None = None
     generation: str | None = None
-    outcomes: list[Outcome] = field(default_factory=list)
+    outcomes: list[SessionOutcome] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     commands: int = 0
 
-    def ids(self, *outcomes: str) -> list[int]:
+    def ids(self, *outcomes: Outcome) -> list[int]:
         return [o.id for o in self.outcomes if o.outcome in outcomes]
 
     def failed_ids(self) -> list[int]:
         """Ids that fail the task, in the order targeted."""
         if self.missing == "fail":
-            return self.ids(FAILED, TIMED_OUT, NOT_FOUND_OUTCOME)
-        return self.ids(FAILED, TIMED_OUT)
+            return self.ids(Outcome.FAILED, Outcome.TIMED_OUT, Outcome.NOT_FOUND)
+        return self.ids(Outcome.FAILED, Outcome.TIMED_OUT)
 
     def unchanged_ids(self) -> list[int]:
         """Ids left as they were (already disconnected, or gone with missing=ignore), in order."""
         if self.missing == "ignore":
-            return self.ids(ALREADY, NOT_FOUND_OUTCOME)
-        return self.ids(ALREADY)
+            return self.ids(Outcome.ALREADY_DISCONNECTED, Outcome.NOT_FOUND)
+        return self.ids(Outcome.ALREADY_DISCONNECTED)
 
     def summary(self) -> str:
-        done = self.ids(WOULD if self.check_mode else DISCONNECTED_OUTCOME)
+        done = self.ids(Outcome.WOULD_DISCONNECT if self.check_mode else Outcome.DISCONNECTED)
         verb = "Would disconnect" if self.check_mode else "Disconnected"
         parts = [f"{verb} {len(done)} session{'s' if len(done) != 1 else ''}" + (f" ({id_list(done)})" if done else "")]
-        for outcome, label in ((ALREADY, "already disconnected"), (NOT_FOUND_OUTCOME, "not found"),
-                               (TIMED_OUT, "timed out"), (FAILED, "failed")):
+        for outcome, label in ((Outcome.ALREADY_DISCONNECTED, "already disconnected"), (Outcome.NOT_FOUND, "not found"),
+                               (Outcome.TIMED_OUT, "timed out"), (Outcome.FAILED, "failed")):
             ids = self.ids(outcome)
             if ids:
                 parts.append(f"{len(ids)} {label} ({id_list(ids)})")
@@ -111,14 +114,14 @@ class DisconnectReport:
     def to_result(self, diff: bool) -> dict:
         failed = self.failed_ids()
         result = {
-            "changed": bool(self.ids(DISCONNECTED_OUTCOME, WOULD)),
+            "changed": bool(self.ids(Outcome.DISCONNECTED, Outcome.WOULD_DISCONNECT)),
             "failed": bool(failed),
             "msg": self.summary(),
             "backend": self.backend,
             "generation": self.generation,
             "sessions": [o.as_result() for o in self.outcomes],
             "excluded": [s.as_result() for s in self.skipped],
-            "disconnected": self.ids(DISCONNECTED_OUTCOME, WOULD),
+            "disconnected": self.ids(Outcome.DISCONNECTED, Outcome.WOULD_DISCONNECT),
             "unchanged": self.unchanged_ids(),
             "failed_ids": failed,
             "agent_commands": self.commands,
@@ -164,7 +167,7 @@ def run_disconnect(run: Runner, opts: DisconnectOptions, check_mode: bool, host:
         ids = []
         for session in selection.targets:
             if session.connect_state == DISCONNECTED:
-                report.outcomes.append(Outcome(session.id, session, DISCONNECTED, ALREADY))
+                report.outcomes.append(SessionOutcome(session.id, session, DISCONNECTED, Outcome.ALREADY_DISCONNECTED))
             else:
                 ids.append(session.id)
         act_states = opts.states
@@ -184,7 +187,7 @@ def run_disconnect(run: Runner, opts: DisconnectOptions, check_mode: bool, host:
         report.outcomes.append(outcome)
     if not explicit:
         report.outcomes.sort(key=lambda o: o.id)
-    gone = [o for o in report.outcomes if o.outcome == NOT_FOUND_OUTCOME]
+    gone = [o for o in report.outcomes if o.outcome == Outcome.NOT_FOUND]
     if gone and opts.missing == "ignore":
         if len(gone) == 1:
             report.warnings.append(f"{gone[0].message}; counted as unchanged (missing=ignore)")
@@ -199,50 +202,50 @@ def run_disconnect(run: Runner, opts: DisconnectOptions, check_mode: bool, host:
 
 
 
-def _judge(session_id: int, reply: AgentReply, check_mode: bool, explicit: bool, timeout: int, host: str) -> Outcome | None:
+def _judge(session_id: int, reply: AgentReply, check_mode: bool, explicit: bool, timeout: int, host: str) -> SessionOutcome | None:
     """The outcome for one id, from the states read before and after acting: what is true."""
     result = reply.result(session_id)
     before = reply.session(session_id)
     after = reply.after_session(session_id)
     if result is None:
-        return Outcome(session_id, before, None, FAILED, "the agent did not report on this session")
+        return SessionOutcome(session_id, before, None, Outcome.FAILED, "the agent did not report on this session")
     if result.action == "skipped":
         if result.reason == "absent" or before is None:
             text = "does not exist" if explicit else "ended before it could be disconnected"
-            return Outcome(session_id, None, None, NOT_FOUND_OUTCOME, f"session {session_id} {text} on {host}")
+            return SessionOutcome(session_id, None, None, Outcome.NOT_FOUND, f"session {session_id} {text} on {host}")
         if before.connect_state == DISCONNECTED:
-            return Outcome(session_id, before, DISCONNECTED, ALREADY)
+            return SessionOutcome(session_id, before, DISCONNECTED, Outcome.ALREADY_DISCONNECTED)
         if not explicit:
             return None
         kind = before.system_kind()
         why = f"is a {kind}, not a user session" if kind else f"is in state {before.connect_state}"
-        return Outcome(session_id, before, before.connect_state, FAILED, f"session {session_id} {why}; it cannot be disconnected")
+        return SessionOutcome(session_id, before, before.connect_state, Outcome.FAILED, f"session {session_id} {why}; it cannot be disconnected")
     error = result.error
     if check_mode:
         if error is not None:
-            if classify(error) == NOT_FOUND:
-                return Outcome(session_id, None, None, NOT_FOUND_OUTCOME,
+            if classify(error) is ErrorClass.NO_SUCH_SESSION:
+                return SessionOutcome(session_id, None, None, Outcome.NOT_FOUND,
                                f"session {session_id} not found on {host} ({error.describe()})")
-            return Outcome(session_id, before, before.connect_state if before else None, FAILED,
+            return SessionOutcome(session_id, before, before.connect_state if before else None, Outcome.FAILED,
                            session_error_message(error))
-        return Outcome(session_id, before, DISCONNECTED, WOULD,
+        return SessionOutcome(session_id, before, DISCONNECTED, Outcome.WOULD_DISCONNECT,
                        f"would be disconnected ({_call_name(reply.backend)} -WhatIf)" if reply.backend != "wts"
                        else "would be disconnected")
     if after is None:
         note = f" ({error.describe()})" if error else ""
-        return Outcome(session_id, before, None, NOT_FOUND_OUTCOME,
+        return SessionOutcome(session_id, before, None, Outcome.NOT_FOUND,
                        f"session {session_id} ended before it was disconnected{note}")
     if after.connect_state == DISCONNECTED:
         note = f"disconnected, although the call reported {error.describe()}" if error else ""
-        return Outcome(session_id, before, DISCONNECTED, DISCONNECTED_OUTCOME, note)
+        return SessionOutcome(session_id, before, DISCONNECTED, Outcome.DISCONNECTED, note)
     state = after.connect_state
     if error is not None:
-        if classify(error) == TIMEOUT:
-            return Outcome(session_id, before, state, TIMED_OUT,
+        if classify(error) is ErrorClass.TIMEOUT:
+            return SessionOutcome(session_id, before, state, Outcome.TIMED_OUT,
                            f"{_call_name(reply.backend)} did not finish within {timeout} s "
                            f"({error.describe()}); the session is still {state}")
-        return Outcome(session_id, before, state, FAILED, session_error_message(error))
-    return Outcome(session_id, before, state, TIMED_OUT,
+        return SessionOutcome(session_id, before, state, Outcome.FAILED, session_error_message(error))
+    return SessionOutcome(session_id, before, state, Outcome.TIMED_OUT,
                    f"{_call_name(reply.backend)} reported success, but the session was still {state} "
                    f"after {timeout} s")
 

@@ -1,15 +1,29 @@
 # Copyright: (c) 2026, multipoint.wms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What an agent error means, and what the user should do about it."""
+"""What an agent error means, and what the user should do about it.
+
+This is an internal module of multipoint.wms: it may change at any time and is not for use
+outside the collection.
+"""
 
 from __future__ import annotations
 
-from ansible_collections.multipoint.wms.plugins.plugin_utils._agent import AgentError, AgentReply
+from enum import Enum
 
-ACCESS_DENIED = "access_denied"
-NOT_FOUND = "not_found"
-TIMEOUT = "timeout"
-OTHER = "other"
+from ansible_collections.multipoint.wms.plugins.plugin_utils._agent import (
+    AgentError,
+    AgentReply,
+)
+
+
+class ErrorClass(Enum):
+    """What an error the agent reports means for the user (the agent itself never says)."""
+
+    ACCESS_DENIED = "access_denied"
+    NO_SUCH_SESSION = "no_such_session"
+    TIMEOUT = "timeout"
+    OTHER = "other"
+
 
 class HostFailure(Exception):
     """The request failed as a whole on the host; ``facts`` is what is known anyway."""
@@ -27,22 +41,22 @@ ELEVATION_HINT = (
 )
 
 
-def classify(error: AgentError) -> str:
-    """access_denied, not_found, timeout or other, from the exception type, category and code."""
+def classify(error: AgentError) -> ErrorClass:
+    """What the error means, from the exception type, category and Win32 code."""
     type_name = error.type.rsplit(".", 1)[-1]
     if type_name == "UnauthorizedAccessException" or error.category == "PermissionDenied" or error.win32 == 5:
-        return ACCESS_DENIED
+        return ErrorClass.ACCESS_DENIED
     if type_name == "ItemNotFoundException" or error.category == "ObjectNotFound":
-        return NOT_FOUND
+        return ErrorClass.NO_SUCH_SESSION
     if type_name == "TimeoutException" or error.category == "OperationTimeout":
-        return TIMEOUT
-    return OTHER
+        return ErrorClass.TIMEOUT
+    return ErrorClass.OTHER
 
 
 def session_error_message(error: AgentError) -> str:
     """One id's error, with a hint when the user can fix it."""
     text = error.describe()
-    if classify(error) == ACCESS_DENIED:
+    if classify(error) is ErrorClass.ACCESS_DENIED:
         text += f"; {ELEVATION_HINT}"
     return text
 
@@ -69,7 +83,7 @@ def request_failure_message(reply: AgentReply, host: str, backend: str) -> str:
             f"The multipoint.wms agent on {host} rejected the request ({error.message}); the "
             "agent and the action plugin do not match, reinstall the collection"
         )
-    if classify(error) == ACCESS_DENIED:
+    if classify(error) is ErrorClass.ACCESS_DENIED:
         return f"Access denied on {host} ({error.describe()}): {ELEVATION_HINT}"
     return f"The multipoint.wms agent failed on {host}: {error.describe()}"
 

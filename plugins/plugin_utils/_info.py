@@ -1,14 +1,24 @@
 # Copyright: (c) 2026, multipoint.wms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""session_info: read the sessions of one host and filter them."""
+"""session_info: read the sessions of one host and filter them.
+
+This is an internal module of multipoint.wms: it may change at any time and is not for use
+outside the collection.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from ansible_collections.multipoint.wms.plugins.plugin_utils._agent import Runner, inventory_request
-from ansible_collections.multipoint.wms.plugins.plugin_utils._errors import checked, noise_warning
+from ansible_collections.multipoint.wms.plugins.plugin_utils._agent import Runner
+from ansible_collections.multipoint.wms.plugins.plugin_utils._errors import (
+    checked,
+    noise_warning,
+)
 from ansible_collections.multipoint.wms.plugins.plugin_utils._options import InfoOptions
+from ansible_collections.multipoint.wms.plugins.plugin_utils._protocol import (
+    inventory_request,
+)
 
 
 def run_info(run: Runner, opts: InfoOptions, host: str) -> dict:

@@ -1,6 +1,10 @@
 # Copyright: (c) 2026, multipoint.wms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""session_message: show a message box in the chosen sessions (WTSSendMessage, through the agent)."""
+"""session_message: show a message box in the chosen sessions (WTSSendMessage, through the agent).
+
+This is an internal module of multipoint.wms: it may change at any time and is not for use
+outside the collection.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +13,28 @@ from dataclasses import dataclass, field
 from ansible_collections.multipoint.wms.plugins.plugin_utils._agent import (
     AgentReply,
     Runner,
-    inventory_request,
-    message_request,
 )
 from ansible_collections.multipoint.wms.plugins.plugin_utils._errors import (
     checked,
     noise_warning,
     session_error_message,
 )
-from ansible_collections.multipoint.wms.plugins.plugin_utils._options import MessageOptions
-from ansible_collections.multipoint.wms.plugins.plugin_utils._selection import Skip, select
-from ansible_collections.multipoint.wms.plugins.plugin_utils._sessions import Session, id_list
-
-SENT = "sent"
-WOULD_SEND = "would_send"
-NOT_FOUND = "not_found"
-FAILED = "failed"
+from ansible_collections.multipoint.wms.plugins.plugin_utils._options import (
+    MessageOptions,
+)
+from ansible_collections.multipoint.wms.plugins.plugin_utils._outcomes import Outcome
+from ansible_collections.multipoint.wms.plugins.plugin_utils._protocol import (
+    inventory_request,
+    message_request,
+)
+from ansible_collections.multipoint.wms.plugins.plugin_utils._selection import (
+    Skip,
+    select,
+)
+from ansible_collections.multipoint.wms.plugins.plugin_utils._sessions import (
+    Session,
+    id_list,
+)
 
 
 @dataclass
@@ -33,7 +43,7 @@ class MessageOutcome:
 
     id: int
     session: Session | None
-    outcome: str
+    outcome: Outcome
     message: str = ""
 
     def as_result(self) -> dict:
@@ -41,7 +51,7 @@ class MessageOutcome:
             data = self.session.as_result()
         else:
             data = {"id": self.id, "user": "", "domain": "", "account": "", "state": None}
-        data["outcome"] = self.outcome
+        data["outcome"] = self.outcome.value
         data["message"] = self.message
         return data
 
@@ -60,12 +70,12 @@ class MessageReport:
     warnings: list[str] = field(default_factory=list)
     commands: int = 0
 
-    def ids(self, *outcomes: str) -> list[int]:
+    def ids(self, *outcomes: Outcome) -> list[int]:
         return [o.id for o in self.outcomes if o.outcome in outcomes]
 
     def to_result(self) -> dict:
-        failed = self.ids(FAILED) + (self.ids(NOT_FOUND) if self.missing == "fail" else [])
-        sent = self.ids(SENT, WOULD_SEND)
+        failed = self.ids(Outcome.FAILED) + (self.ids(Outcome.NOT_FOUND) if self.missing == "fail" else [])
+        sent = self.ids(Outcome.SENT, Outcome.WOULD_SEND)
         verb = "Would send" if self.check_mode else "Sent"
         msg = f"{verb} the message to {len(sent)} session{'s' if len(sent) != 1 else ''} on {self.host}"
         if self.skipped:
@@ -122,7 +132,7 @@ def run_message(run: Runner, opts: MessageOptions, check_mode: bool, host: str) 
             elif session.connect_state not in opts.states or session.system_kind():
                 report.skipped.append(Skip(session, _not_reachable(session)))
             else:
-                report.outcomes.append(MessageOutcome(session_id, session, WOULD_SEND))
+                report.outcomes.append(MessageOutcome(session_id, session, Outcome.WOULD_SEND))
         _warn_not_found(report)
         return report
     request = message_request(opts.backend, ids, opts.states, opts.title, opts.text, opts.display_seconds)
@@ -130,15 +140,15 @@ def run_message(run: Runner, opts: MessageOptions, check_mode: bool, host: str) 
     for session_id in ids:
         result, session = reply.result(session_id), reply.session(session_id)
         if result is None:
-            report.outcomes.append(MessageOutcome(session_id, session, FAILED, "the agent did not report on this session"))
+            report.outcomes.append(MessageOutcome(session_id, session, Outcome.FAILED, "the agent did not report on this session"))
         elif result.action == "skipped" and (result.reason == "absent" or session is None):
             _not_found(report, session_id, host)
         elif result.action == "skipped":
             report.skipped.append(Skip(session, _not_reachable(session)))
         elif result.error is not None:
-            report.outcomes.append(MessageOutcome(session_id, session, FAILED, session_error_message(result.error)))
+            report.outcomes.append(MessageOutcome(session_id, session, Outcome.FAILED, session_error_message(result.error)))
         else:
-            report.outcomes.append(MessageOutcome(session_id, session, SENT))
+            report.outcomes.append(MessageOutcome(session_id, session, Outcome.SENT))
     _warn_not_found(report)
     return report
 
@@ -151,12 +161,12 @@ def _not_reachable(session: Session) -> str:
 
 
 def _not_found(report: MessageReport, session_id: int, host: str) -> None:
-    report.outcomes.append(MessageOutcome(session_id, None, NOT_FOUND, f"session {session_id} not found on {host}"))
+    report.outcomes.append(MessageOutcome(session_id, None, Outcome.NOT_FOUND, f"session {session_id} not found on {host}"))
 
 
 def _warn_not_found(report: MessageReport) -> None:
     """One warning for every id that was not found, however many there are."""
-    gone = report.ids(NOT_FOUND)
+    gone = report.ids(Outcome.NOT_FOUND)
     if not gone or report.missing != "ignore":
         return
     if len(gone) == 1:

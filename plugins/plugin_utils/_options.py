@@ -2,6 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Argument specs of the modules, and the checks an argument spec cannot express.
 
+This is an internal module of multipoint.wms: it may change at any time and is not for use
+outside the collection.
+
 Every check here runs on the controller before any host is contacted, in check mode too.
 """
 
@@ -10,6 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ansible_collections.multipoint.wms.plugins.plugin_utils._protocol import (
+    BACKENDS,
+    DISPLAY_SECONDS_RANGE,
+    SESSION_ID_RANGE,
+    TIMEOUT_RANGE,
+)
 from ansible_collections.multipoint.wms.plugins.plugin_utils._selection import (
     PatternError,
     UserFilter,
@@ -21,12 +30,9 @@ from ansible_collections.multipoint.wms.plugins.plugin_utils._sessions import (
     MESSAGE_STATES,
 )
 
-INT32_MAX = 2147483647
-TIMEOUT_RANGE = (1, 3600)
-DISPLAY_SECONDS_RANGE = (0, 86400)
+ID_LOW, ID_HIGH = SESSION_ID_RANGE
 TITLE_MAX = 256
 TEXT_MAX = 10000
-BACKENDS = ("auto", "multipoint", "wts")
 
 
 class OptionError(ValueError):
@@ -87,13 +93,13 @@ def check_raw_types(args: Mapping) -> None:
     for item in value if isinstance(value, list) else [value]:
         if isinstance(item, bool):
             raise OptionError(
-                f"session_id: got the boolean {item}; give a session id (an integer from 1 to "
-                f"{INT32_MAX}) or a list of them"
+                f"session_id: got the boolean {item}; give a session id (an integer from {ID_LOW} to "
+                f"{ID_HIGH}) or a list of them"
             )
         if item is not None and not isinstance(item, (int, float, str)):
             raise OptionError(
                 f"session_id: got a {type(item).__name__} inside the list; each element must be "
-                f"an integer session id from 1 to {INT32_MAX}"
+                f"an integer session id from {ID_LOW} to {ID_HIGH}"
             )
     for name in INT_OPTIONS:
         if isinstance(args.get(name), bool):
@@ -115,9 +121,9 @@ def _session_ids(values: list[int] | None) -> tuple[int, ...] | None:
     if not values:
         raise OptionError("session_id: the list is empty; give at least one session id")
     for value in values:
-        if not 1 <= value <= INT32_MAX:
+        if not ID_LOW <= value <= ID_HIGH:
             raise OptionError(
-                f"session_id: {value} is out of range; session ids are integers from 1 to {INT32_MAX} "
+                f"session_id: {value} is out of range; session ids are integers from {ID_LOW} to {ID_HIGH} "
                 "(session 0 is the services session and can never be disconnected)"
             )
     return tuple(dict.fromkeys(values))  # duplicates dropped, first-seen order kept
@@ -229,8 +235,8 @@ def disconnect_options(params: Mapping, given: Mapping) -> DisconnectOptions:
     )
 
 
-def info_options(params: Mapping) -> InfoOptions:
-    """Options of session_info from validated ``params``."""
+def info_options(params: Mapping, given: Mapping) -> InfoOptions:
+    """Options of session_info from validated ``params`` (``given`` is not needed here)."""
     return InfoOptions(
         session_ids=_session_ids(params.get("session_id")),
         user_filter=_user_filter(params),

@@ -1,6 +1,10 @@
 # Copyright: (c) 2026, multipoint.wms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The fleet report: what happened on every host of a play, as JSON and Markdown."""
+"""The fleet report: what happened on every host of a play, as JSON and Markdown.
+
+This is an internal module of multipoint.wms: it may change at any time and is not for use
+outside the collection.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +15,24 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from enum import StrEnum
 from pathlib import Path
 
-CHANGED = "changed"
-UNCHANGED = "unchanged"
-FAILED = "failed"
-UNREACHABLE = "unreachable"
-NOT_RUN = "not_run"
-HOST_STATUSES = (CHANGED, UNCHANGED, FAILED, UNREACHABLE, NOT_RUN)
+from ansible_collections.multipoint.wms.plugins.plugin_utils._outcomes import (
+    DONE_OUTCOMES,
+    FAILED_OUTCOMES,
+    UNCHANGED_OUTCOMES,
+)
 
-DONE_OUTCOMES = ("disconnected", "would_disconnect")
-UNCHANGED_OUTCOMES = ("already_disconnected", "not_found")
-FAILED_OUTCOMES = ("failed", "timed_out")
+
+class HostStatus(StrEnum):
+    """One host's line in the report: what happened to it as a whole."""
+
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"
+    UNREACHABLE = "unreachable"
+    NOT_RUN = "not_run"
 
 
 @dataclass
@@ -30,7 +40,7 @@ class HostEntry:
     """One host's line in the report."""
 
     name: str
-    status: str
+    status: HostStatus
     reason: str = ""
     generation: str | None = None
     backend: str | None = None
@@ -63,16 +73,19 @@ def host_entry(name: str, disconnect: Mapping | None, warning: Mapping | None) -
         reason = "the disconnect task did not run on this host"
         if disconnect and disconnect.get("skip_reason"):
             reason += f" ({disconnect['skip_reason']})"
-        entry = HostEntry(name, NOT_RUN, reason)
+        entry = HostEntry(name, HostStatus.NOT_RUN, reason)
     elif disconnect.get("unreachable"):
-        entry = HostEntry(name, UNREACHABLE, str(disconnect.get("msg") or "unreachable"))
+        entry = HostEntry(name, HostStatus.UNREACHABLE, str(disconnect.get("msg") or "unreachable"))
     else:
         sessions = list(disconnect.get("sessions") or [])
-        status = FAILED if disconnect.get("failed") else (CHANGED if disconnect.get("changed") else UNCHANGED)
+        if disconnect.get("failed"):
+            status = HostStatus.FAILED
+        else:
+            status = HostStatus.CHANGED if disconnect.get("changed") else HostStatus.UNCHANGED
         entry = HostEntry(
             name,
             status,
-            str(disconnect.get("msg") or "") if status == FAILED else "",
+            str(disconnect.get("msg") or "") if status is HostStatus.FAILED else "",
             generation=disconnect.get("generation"),
             backend=disconnect.get("backend"),
             disconnected=[_session_line(s) for s in sessions if s.get("outcome") in DONE_OUTCOMES],
@@ -82,7 +95,7 @@ def host_entry(name: str, disconnect: Mapping | None, warning: Mapping | None) -
         )
         entry.notes.extend(str(w) for w in disconnect.get("warnings") or [])
     if warning and warning.get("skipped") is not True:
-        if warning.get("unreachable") and entry.status == UNREACHABLE:
+        if warning.get("unreachable") and entry.status is HostStatus.UNREACHABLE:
             entry.notes.append("no warning was sent: the host was unreachable")
         elif warning.get("unreachable") or warning.get("failed"):
             entry.notes.append(f"warning message not delivered everywhere: {warning.get('msg')}")
@@ -103,7 +116,7 @@ class FleetReport:
         by_status = Counter(h.status for h in self.hosts)
         return {
             "hosts": len(self.hosts),
-            **{status: by_status.get(status, 0) for status in HOST_STATUSES},
+            **{status.value: by_status.get(status, 0) for status in HostStatus},
             "sessions_disconnected": sum(len(h.disconnected) for h in self.hosts),
             "sessions_unchanged": sum(len(h.unchanged) for h in self.hosts),
             "sessions_skipped": sum(len(h.skipped) for h in self.hosts),
@@ -112,7 +125,7 @@ class FleetReport:
         }
 
     def problem_hosts(self) -> list[str]:
-        return [h.name for h in self.hosts if h.status in (FAILED, UNREACHABLE)]
+        return [h.name for h in self.hosts if h.status in (HostStatus.FAILED, HostStatus.UNREACHABLE)]
 
     def summary_lines(self) -> list[str]:
         c = self.counts()
@@ -125,8 +138,8 @@ class FleetReport:
             f"{c['sessions_skipped']} skipped, {c['sessions_failed']} failed",
         ]
         for h in self.hosts:
-            if h.status in (FAILED, UNREACHABLE, NOT_RUN):
-                lines.append(f"{h.status.upper()} {h.name}: {h.reason}")
+            if h.status in (HostStatus.FAILED, HostStatus.UNREACHABLE, HostStatus.NOT_RUN):
+                lines.append(f"{h.status.value.upper()} {h.name}: {h.reason}")
         return lines
 
     def to_dict(self) -> dict:
@@ -136,7 +149,8 @@ class FleetReport:
             "mode": "check" if self.check_mode else "run",
             "written": self.written,
             "summary": self.counts(),
-            "hosts": {h.name: {k: v for k, v in asdict(h).items() if k != "name"} for h in self.hosts},
+            "hosts": {h.name: {**{k: v for k, v in asdict(h).items() if k != "name"}, "status": h.status.value}
+                      for h in self.hosts},
         }
 
     def to_markdown(self) -> str:
@@ -160,11 +174,12 @@ class FleetReport:
             "| host | status | generation | disconnected | unchanged | skipped | failed | reason |",
             "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |",
         ]
-        order = {s: i for i, s in enumerate((FAILED, UNREACHABLE, NOT_RUN, CHANGED, UNCHANGED))}
+        order = {s: i for i, s in enumerate((HostStatus.FAILED, HostStatus.UNREACHABLE, HostStatus.NOT_RUN,
+                                             HostStatus.CHANGED, HostStatus.UNCHANGED))}
         hosts = sorted(self.hosts, key=lambda h: (order[h.status], h.name))
         for h in hosts:
             out.append(
-                f"| {_md(h.name)} | {h.status} | {h.generation or ''} | {len(h.disconnected)} | {len(h.unchanged)} "
+                f"| {_md(h.name)} | {h.status.value} | {h.generation or ''} | {len(h.disconnected)} | {len(h.unchanged)} "
                 f"| {len(h.skipped)} | {len(h.failed)} | {_md(h.reason)} |"
             )
         for h in hosts:

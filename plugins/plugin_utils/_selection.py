@@ -1,13 +1,20 @@
 # Copyright: (c) 2026, multipoint.wms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Selecting sessions by user, administrator status and connect state."""
+"""Selecting sessions by user, administrator status and connect state.
+
+This is an internal module of multipoint.wms: it may change at any time and is not for use
+outside the collection.
+"""
 
 from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
 
-from ansible_collections.multipoint.wms.plugins.plugin_utils._sessions import DISCONNECTED, Session
+from ansible_collections.multipoint.wms.plugins.plugin_utils._sessions import (
+    DISCONNECTED,
+    Session,
+)
 
 
 class PatternError(ValueError):

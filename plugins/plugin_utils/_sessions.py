@@ -1,24 +1,21 @@
 # Copyright: (c) 2026, multipoint.wms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Session records as the agent reports them, and the connect states they can be in."""
+"""Session records as the agent reports them, and the connect states they can be in.
+
+This is an internal module of multipoint.wms: it may change at any time and is not for use
+outside the collection.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-# WTS_CONNECTSTATE_CLASS, by name (docs/agent-protocol.md, section 4).
-CONNECT_STATES = (
-    "Active",
-    "Connected",
-    "ConnectQuery",
-    "Shadow",
-    "Disconnected",
-    "Idle",
-    "Listen",
-    "Reset",
-    "Down",
-    "Init",
+from ansible_collections.multipoint.wms.plugins.plugin_utils._protocol import (
+    CONNECT_STATES,
 )
+
+__all__ = ["CONNECT_STATES", "DISCONNECTABLE_STATES", "DISCONNECTED", "MESSAGE_STATES", "Session", "id_list"]
+
 # States a user session can be disconnected from.
 DISCONNECTABLE_STATES = ("Active", "Connected", "ConnectQuery", "Shadow", "Idle")
 # States in which a user can read a message box.

@@ -4,7 +4,7 @@
 # messages, then writes one JSON document on one line of output. The bootstrap
 # (wms_bootstrap.ps1) passes the request JSON line as the only argument.
 #
-# Rules this file keeps (tests/static/test_agent_static.py checks most of them):
+# Rules this file keeps (tests/static/test_agent_script.py and tests/pscheck check most of them):
 # - Windows PowerShell 3.0 (MultiPoint Server 2012) to 5.1 (Server 2016), FullLanguage mode:
 #   no classes, no ::new(), no using, no .Where()/.ForEach(), no PS 4+ cmdlets or parameters.
 #   ASCII-only source.

@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 
 import pytest
-
-from .simfleet import PlaybookRun, SimFleet
+from wmssim.fleet.playbooks import PlaybookRun
+from wmssim.fleet.running import RunningFleet
 
 SCENARIO = """
 defaults:
@@ -84,13 +84,13 @@ ON_TIME_HOSTS = MULTIPOINT_HOSTS + ["slow-rds"]
 
 
 @pytest.fixture(scope="module")
-def behaviour(fleet: SimFleet) -> tuple[PlaybookRun, dict]:
+def behaviour(fleet: RunningFleet) -> tuple[PlaybookRun, dict]:
     """The playbook's run and the fleet's state after it (late-rds given time to catch up)."""
     run = fleet.playbook(PLAYBOOK, args=["--forks", "20"])
     return run, _wait_for_late_disconnect(fleet)
 
 
-def _wait_for_late_disconnect(fleet: SimFleet, limit: float = 10) -> dict:
+def _wait_for_late_disconnect(fleet: RunningFleet, limit: float = 10) -> dict:
     """The fleet's state once late-rds's sessions have reached Disconnected on their own."""
     deadline = time.monotonic() + limit
     while True:

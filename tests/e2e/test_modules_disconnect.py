@@ -8,7 +8,7 @@ from the scenario again (``wmssim reset``).
 
 from __future__ import annotations
 
-from .simfleet import PlaybookRun
+from wmssim.fleet.playbooks import PlaybookRun
 
 SCENARIO = """
 defaults:

@@ -9,8 +9,8 @@ is seen not to spill over onto the others.
 from __future__ import annotations
 
 import pytest
-
-from .simfleet import PlaybookRun, SimFleet
+from wmssim.fleet.playbooks import PlaybookRun
+from wmssim.fleet.running import RunningFleet
 
 TIMEOUT = 2  # seconds given to session_disconnect on the hanging hosts
 
@@ -134,7 +134,7 @@ PLAYBOOK = f"""
 
 
 @pytest.fixture(scope="module")
-def faults(fleet: SimFleet) -> tuple[PlaybookRun, dict]:
+def faults(fleet: RunningFleet) -> tuple[PlaybookRun, dict]:
     """The playbook's run and the fleet's state after it."""
     run = fleet.playbook(PLAYBOOK, args=["--forks", "20"])
     return run, fleet.state()

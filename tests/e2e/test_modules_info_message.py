@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from .simfleet import PlaybookRun
+from wmssim.fleet.playbooks import PlaybookRun
 
 SCENARIO = """
 defaults:

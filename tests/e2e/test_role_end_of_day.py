@@ -15,8 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from .simfleet import stamp
+from wmssim.fleet.running import event_time
 
 SCENARIO = r"""
 description: end_of_day role e2e - mixed generations, RDS, down and failing hosts, exclusions
@@ -263,7 +262,7 @@ def test_run_warns_waits_disconnects_and_reports_every_host_and_session(fleet, t
             message, = events_of(after[name], sid, "message")
             for change in events_of(after[name], sid, "state"):
                 assert after[name]["events"].index(message) < after[name]["events"].index(change)
-                assert stamp(change) - stamp(message) >= grace - 0.1, f"{name}/{sid}: grace not waited"
+                assert event_time(change) - event_time(message) >= grace - 0.1, f"{name}/{sid}: grace not waited"
     assert warned_somewhere == 7  # 6 disconnected + laura on the stuck host
     assert hosts["mps-stuck"]["warned"] == [2]
     pause = run.one(PAUSE, "mps-2012")

@@ -13,8 +13,9 @@ import time
 from pathlib import Path
 
 import yaml
+from wmssim.fleet.running import event_time
 
-from .simfleet import REPO, stamp
+REPO = Path(__file__).resolve().parents[2]
 
 ROLE = "multipoint.wms.end_of_day : "
 DISCONNECT = ROLE + "Disconnect every selected session on this host"
@@ -307,8 +308,8 @@ def test_free_strategy_with_a_warning_waits_per_host_then_reports(fleet, tmp_pat
     assert {name: grace.get(name) for name in HEALTHY} == dict.fromkeys(HEALTHY, "ok")
     for name in HEALTHY:
         events = state[name]["events"]
-        warned = max(stamp(e) for e in events if e["kind"] == "message")
-        acted = min(stamp(e) for e in events if e["kind"] == "state" and e["to"] == "Disconnected")
+        warned = max(event_time(e) for e in events if e["kind"] == "message")
+        acted = min(event_time(e) for e in events if e["kind"] == "state" and e["to"] == "Disconnected")
         assert acted - warned >= 1.0 - 0.1, name  # timestamps are to the millisecond
     # lab-down warned no one. It waits only when another server's warning went out before it got
     # to the wait (the free strategy's order, a race), so both are right.

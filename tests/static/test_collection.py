@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -31,14 +33,26 @@ def _doc(name: str):
     return module
 
 
+@functools.cache
+def _rendered(name: str) -> dict:
+    """The module's documentation as ansible-doc builds it (doc fragments merged)."""
+    out = subprocess.run([str(BIN / "ansible-doc"), "--json", f"multipoint.wms.{name}"], capture_output=True,
+                         text=True, env=ENV, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)[f"multipoint.wms.{name}"]["doc"]
+
+
 def _spec(name: str) -> dict:
-    from ansible_collections.multipoint.wms.plugins.plugin_utils import _options, _report_action
+    from ansible_collections.multipoint.wms.plugins.plugin_utils import (
+        _options,
+        _report_task,
+    )
 
     return {
         "session_disconnect": _options.DISCONNECT_SPEC,
         "session_info": _options.INFO_SPEC,
         "session_message": _options.MESSAGE_SPEC,
-        "fleet_report": _report_action.REPORT_SPEC,
+        "fleet_report": _report_task.REPORT_SPEC,
     }[name]
 
 
@@ -62,7 +76,7 @@ def test_role_doc_renders():
 
 @pytest.mark.parametrize("name", MODULES)
 def test_documented_options_are_the_argument_spec(name):
-    options = yaml.safe_load(_doc(name).DOCUMENTATION)["options"]
+    options = _rendered(name)["options"]
     spec = _spec(name)
     assert set(options) == set(spec)
     for key, entry in spec.items():
@@ -133,7 +147,7 @@ def test_collection_builds_with_the_agent_and_without_dev_files(tmp_path):
     for needed in ("plugins/plugin_utils/wms_agent.ps1", "plugins/plugin_utils/wms_bootstrap.ps1",
                    "roles/end_of_day/meta/argument_specs.yml", "plugins/action/session_disconnect.py"):
         assert needed in names
-    assert not [n for n in names if n.startswith((".venv", ".ansible", ".demo", ".bench", ".ci", "tools"))]
+    assert not [n for n in names if n.startswith((".venv", ".ansible", ".demo", ".bench", ".ci", "tools", "wmssim"))]
 
 
 def test_ansible_lint_production_profile():
@@ -152,5 +166,17 @@ def test_changelog_fragments_lint():
 
 def test_python_has_no_unused_or_undefined_names():
     out = subprocess.run([str(BIN / "ruff"), "check", "--select", "F,E9", "--output-format", "concise",
-                          "plugins", "tests", "tools"], capture_output=True, text=True, cwd=REPO)
+                          "plugins", "tests", "tools", "wmssim"], capture_output=True, text=True, cwd=REPO)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_nothing_edits_the_import_path():
+    """Code is found by installation (wmssim) or by ansible's collection loader, never by sys.path edits."""
+    found = []
+    for folder in ("plugins", "tests", "tools", "wmssim"):
+        for path in (REPO / folder).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            if "sys.path" in text and path.name != Path(__file__).name:
+                found.append(str(path.relative_to(REPO)))
+    assert found == []
+    assert not list((REPO / "tools").glob("*.pth"))

@@ -10,8 +10,7 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.playbook.play_context import PlayContext
 from ansible.playbook.task import Task
 from ansible.plugins.loader import action_loader, shell_loader
-
-from .replies import REQUEST
+from ansible_collections.multipoint.wms.tests.unit.replies import REQUEST
 
 Answer = Callable[[dict], "dict | tuple[int, bytes, bytes]"]
 

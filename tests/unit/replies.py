@@ -1,18 +1,15 @@
-"""Agent replies for unit tests, built as the agent writes them and checked against the schema."""
+"""Agent replies for unit tests, built as the agent writes them and checked against the protocol's schema."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import jsonschema
-
-REPO = Path(__file__).resolve().parents[2]
-SCHEMA = json.loads((REPO / "docs" / "agent-protocol.schema.json").read_text())
+from ansible_collections.multipoint.wms.plugins.plugin_utils._protocol import (
+    schema as protocol_schema,
+)
 
 
 def _validator(definition: str) -> jsonschema.Draft202012Validator:
-    schema = dict(SCHEMA)
+    schema = protocol_schema()
     schema["$ref"] = f"#/$defs/{definition}"
     return jsonschema.Draft202012Validator(schema)
 
@@ -46,7 +43,7 @@ def result(id: int, action: str = "called", *, reason: str | None = None, what_i
 def reply(action: str, sessions: list[dict], *, results: list[dict] | None = None, after: list[dict] | None = None,
           backend: str | None = "multipoint-2016", generation: str | None = "2016", ok: bool = True,
           err: dict | None = None) -> dict:
-    """A whole response document, validated against docs/agent-protocol.schema.json."""
+    """A whole response document, validated against the protocol's schema."""
     doc = {
         "agent": "multipoint.wms", "protocol": 1, "action": action, "ok": ok, "error": err,
         "host": {"computer": "MPS-01", "ps_version": "5.1.14393.0", "os_version": "10.0.14393.0", "elevated": True},
@@ -56,3 +53,16 @@ def reply(action: str, sessions: list[dict], *, results: list[dict] | None = Non
     }
     RESPONSE.validate(doc)
     return doc
+
+
+# A 2016 host as most unit tests see it: services, listener, users, an admin, an idle remote session.
+HOST = [
+    session(0, "", "Disconnected", station=None, win_station="Services"),
+    session(65536, "", "Listen", station=None),
+    session(2, "alice", "Active", station=1),
+    session(3, "bob", "Disconnected", station=2),
+    session(4, "teacher", "Active", station=3, admin=True),
+    session(5, "Carol", "Idle", station=0, client="LAB-PC-05"),
+    session(6, "", "Connected", station=4),
+]
+

@@ -1,1 +1,0 @@
-"""Unit tests run the action plugins in-process; tests/conftest.py loads the collection."""

@@ -1,0 +1,90 @@
+"""What travels to the host, and how its answer is read."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from ansible_collections.multipoint.wms.plugins.plugin_utils import _agent
+from ansible_collections.multipoint.wms.plugins.plugin_utils._agent import (
+    TransportError,
+    build_stdin,
+    parse_output,
+)
+from ansible_collections.multipoint.wms.plugins.plugin_utils._protocol import (
+    disconnect_request,
+    inventory_request,
+    message_request,
+)
+from ansible_collections.multipoint.wms.tests.unit.replies import (
+    REQUEST,
+    reply,
+    session,
+)
+
+TRICKY = "Caf\u00e9 \u201cquoted\u201d 'single' $(Get-Date) `backtick` ${env:X}\n; exit 1 # \U0001F600"
+
+
+def test_every_request_builder_follows_the_schema():
+    for request in (
+        inventory_request("auto"),
+        disconnect_request("multipoint", [2, 3], ("Active", "Idle"), 30, True),
+        message_request("wts", [2], ("Active",), TRICKY, TRICKY, 0),
+    ):
+        REQUEST.validate(request)
+
+
+def test_stdin_is_ascii_with_the_request_first_and_data_kept_exact():
+    request = message_request("auto", [2], ("Active",), "t", TRICKY, 60)
+    data = build_stdin(request)
+    data.decode("ascii")  # raises if anything is not ASCII
+    first, _, rest = data.decode("ascii").partition("\n")
+    assert json.loads(first) == request
+    assert json.loads(first)["text"] == TRICKY
+    assert rest == _agent.agent_script().rstrip("\n") + "\n"
+
+
+def test_command_line_is_short_and_constant():
+    from ansible.plugins.loader import shell_loader
+
+    shell = shell_loader.get("powershell")
+    cmd = shell._encode_script(_agent.bootstrap_script(), strict_mode=False, preserve_rc=False)
+    assert len(cmd) < 1000
+    assert cmd.startswith("PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand ")
+
+
+def test_parse_takes_the_last_agent_document_and_keeps_noise():
+    doc = reply("inventory", [session(2, "alice")])
+    other = json.dumps({"agent": "someone-else"})
+    out = "banner\r\n" + json.dumps(doc) + "\r\n" + other + "\r\n"
+    parsed = parse_output(0, out, "", "h")
+    assert [s.id for s in parsed.sessions] == [2]
+    assert parsed.noise == ["banner", other]
+
+
+def test_parse_rejects_other_protocol_versions():
+    doc = reply("inventory", [])
+    doc["protocol"] = 2
+    with pytest.raises(TransportError, match="protocol 2"):
+        parse_output(0, json.dumps(doc), "", "h")
+
+
+def test_parse_explains_missing_document():
+    with pytest.raises(TransportError) as info:
+        parse_output(0, "x" * 1000, "", "mps-07")
+    text = str(info.value)
+    assert "mps-07" in text and "not the agent's JSON document" in text and len(text) < 600
+
+
+def test_parse_rejects_a_document_missing_keys():
+    doc = reply("inventory", [])
+    del doc["sessions"]
+    with pytest.raises(TransportError, match="does not follow protocol"):
+        parse_output(0, json.dumps(doc), "", "h")
+
+
+def test_slashes_are_never_escaped():
+    # Windows PowerShell's ConvertFrom-Json turns "\/Date(...)\/" into a DateTime.
+    data = build_stdin(message_request("auto", [2], ("Active",), "t", "/Date(1234567890)/ a/b", 60))
+    first = data.decode("ascii").partition("\n")[0]
+    assert "\\/" not in first and "/Date(1234567890)/" in first

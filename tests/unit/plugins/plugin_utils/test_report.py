@@ -1,0 +1,80 @@
+"""The fleet report accounts for every host, whatever happened to it."""
+
+from __future__ import annotations
+
+import json
+
+from ansible_collections.multipoint.wms.plugins.plugin_utils._report import (
+    build_report,
+    write_report,
+)
+from ansible_collections.multipoint.wms.plugins.plugin_utils._report_task import (
+    new_run_id,
+)
+
+
+def _s(id, account, before, after, outcome, message=""):
+    return {"id": id, "account": account, "state_before": before, "state_after": after, "outcome": outcome,
+            "message": message}
+
+
+HOSTVARS = {
+    "mps-changed": {"end_of_day_disconnect": {
+        "changed": True, "failed": False, "generation": "2012", "backend": "multipoint-2012",
+        "sessions": [_s(2, "LAB\\a", "Active", "Disconnected", "disconnected"),
+                     _s(3, "LAB\\b", "Disconnected", "Disconnected", "already_disconnected")],
+        "excluded": [{"id": 4, "account": "LAB\\t", "state": "Active", "reason": "administrator (exclude_admins)"}],
+    }, "end_of_day_warning": {"changed": True, "sent": [2, 4]}},
+    "mps-unchanged": {"end_of_day_disconnect": {"changed": False, "failed": False, "sessions": [], "excluded": []},
+                      "end_of_day_warning": {"skipped": True}},
+    "mps-failed": {"end_of_day_disconnect": {
+        "changed": True, "failed": True, "msg": "Failed to disconnect 1 of 2 targeted sessions: ...",
+        "sessions": [_s(5, "LAB\\c", "Active", "Active", "timed_out", "did not finish within 5 s"),
+                     _s(6, "LAB\\d", "Active", "Disconnected", "disconnected")],
+        "excluded": []}},
+    "mps-down": {"end_of_day_disconnect": {"unreachable": True, "msg": "Failed to connect to the host via winrm"},
+                 "end_of_day_warning": {"unreachable": True, "msg": "Failed to connect"}},
+    "mps-later": {},
+    "mps-when": {"end_of_day_disconnect": {"skipped": True, "skip_reason": "Conditional result was False"}},
+}
+
+
+def test_every_host_is_accounted_for():
+    report = build_report("r1", False, list(HOSTVARS), HOSTVARS, "end_of_day_disconnect", "end_of_day_warning")
+    status = {h.name: h.status for h in report.hosts}
+    assert status == {"mps-changed": "changed", "mps-unchanged": "unchanged", "mps-failed": "failed",
+                      "mps-down": "unreachable", "mps-later": "not_run", "mps-when": "not_run"}
+    counts = report.counts()
+    assert counts["hosts"] == 6 and counts["sessions_disconnected"] == 2 and counts["sessions_failed"] == 1
+    assert counts["sessions_skipped"] == 1 and counts["sessions_unchanged"] == 1 and counts["sessions_warned"] == 2
+    assert report.problem_hosts() == ["mps-failed", "mps-down"]
+    failed = next(h for h in report.hosts if h.name == "mps-failed")
+    assert failed.reason.startswith("Failed to disconnect") and failed.failed[0]["id"] == 5
+    down = next(h for h in report.hosts if h.name == "mps-down")
+    assert "winrm" in down.reason and down.notes == ["no warning was sent: the host was unreachable"]
+    lines = report.summary_lines()
+    assert "6 hosts - 1 changed, 1 unchanged, 1 failed, 1 unreachable, 2 not run" in lines[0]
+    assert any(line.startswith("UNREACHABLE mps-down") for line in lines)
+
+
+def test_files_for_machines_and_people(tmp_path):
+    report = build_report("r2", True, list(HOSTVARS), HOSTVARS, "end_of_day_disconnect", "end_of_day_warning")
+    paths = write_report(report, str(tmp_path), ["json", "markdown"])
+    assert paths["json"].endswith("end-of-day-r2-check.json")
+    data = json.loads(open(paths["json"]).read())
+    assert data["mode"] == "check" and set(data["hosts"]) == set(HOSTVARS)
+    assert data["hosts"]["mps-changed"]["skipped"][0]["reason"] == "administrator (exclude_admins)"
+    md = open(paths["markdown"]).read()
+    for host in HOSTVARS:
+        assert f"| {host} |" in md
+    assert "LAB\\\\a" not in md and "LAB\\a" in md
+    assert "check (nothing was changed)" in md
+    assert [p.name for p in tmp_path.iterdir()] and not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
+
+
+def test_two_runs_never_share_files(tmp_path):
+    ids = {new_run_id() for _ in range(50)}
+    assert len(ids) == 50
+    for run_id in list(ids)[:2]:
+        write_report(build_report(run_id, False, ["h"], {}, "d", "w"), str(tmp_path), ["json"])
+    assert len(list(tmp_path.glob("end-of-day-*.json"))) == 2
