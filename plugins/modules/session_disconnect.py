@@ -15,13 +15,16 @@ description:
     session host. A disconnected session keeps running; its user can reconnect later.
   - Sessions are chosen by id with O(session_id), or with O(all=true) and the filters O(users),
     O(exclude_users), O(exclude_admins) and O(states).
-  - On MultiPoint 2012 it calls C(Disconnect-WmsSession -SessionId <id> -TimeoutInSecond <timeout>);
-    on MultiPoint 2016 C(Disconnect-WmsSession -SessionId <ids>) and then waits up to O(timeout)
+  - On MultiPoint 2012 it calls C(Disconnect-WmsSession -SessionId <id> -TimeoutInSecond <seconds left>)
+    for one session after the other, all within O(timeout); on MultiPoint 2016 C(Disconnect-WmsSession -SessionId <ids>) and then waits up to O(timeout)
     seconds for the sessions to reach the Disconnected state; on RDS hosts C(WTSDisconnectSession).
     The generation is detected from the cmdlet's parameters, not from the Windows version.
   - The connect state is always read from the WTS API after acting, so the result reports what is
     true on the host, not what was asked. A session that is already disconnected is left alone and
     reported unchanged.
+  - With O(all=true) the host is read first and then acted on; the second command names, per session,
+    the user that was selected, and a session whose id now belongs to another user (the selected one
+    logged off and the id was reused) is left alone and reported C(user_changed).
   - With explicit ids the module runs one command on the host; with O(all=true) it runs two (one
     to read the sessions, one to act). Session 0 (services) and listener sessions are never
     disconnected.
@@ -53,8 +56,11 @@ options:
     default: [Active, Connected, ConnectQuery, Shadow, Idle]
   timeout:
     description:
-      - Seconds, from 1 to 3600. On MultiPoint 2012 this is the cmdlet's C(-TimeoutInSecond); on every
-        host it is also how long to wait for the sessions to reach the Disconnected state.
+      - Seconds, from 1 to 3600, for the whole host. The disconnect request ends within this time plus a few
+        seconds on every generation, however many sessions there are and however many hang.
+      - On MultiPoint 2012 (one cmdlet call per session) each call gets the time left as C(-TimeoutInSecond);
+        sessions not reached before the time is up are reported C(timed_out) with a message that says so.
+        On every host it is also how long to wait for the sessions to reach the Disconnected state.
       - A session that is not Disconnected in time is reported C(timed_out) and fails the task.
     type: int
     default: 30
@@ -67,11 +73,14 @@ options:
     choices: [ignore, fail]
     default: ignore
 extends_documentation_fragment:
-  - multipoint.wms.session_filters
+  - multipoint.wms.session_options
 attributes:
   check_mode:
     support: full
-    details: Runs the same cmdlet call with C(-WhatIf) (nothing is called on the WTS backend), changes nothing, and reports what would be disconnected.
+    details:
+      - Runs the same cmdlet call with C(-WhatIf), changes nothing, and reports what would be disconnected.
+      - The WTS API has no what-if, so on RDS hosts nothing is called; the prediction rests on the account being an
+        elevated administrator there (if it is not, each session is predicted to fail), and RV(verified) is false.
   diff_mode:
     support: full
     details: Shows the connect state of every targeted session before and after (predicted in check mode).
@@ -197,10 +206,14 @@ sessions:
     outcome:
       description: What happened.
       type: str
-      choices: [disconnected, already_disconnected, would_disconnect, not_found, timed_out, failed]
+      choices: [disconnected, already_disconnected, would_disconnect, not_found, user_changed, timed_out, failed]
       sample: disconnected
     message:
-      description: Details, for example the error the cmdlet raised.
+      description:
+        - Details, for example the error the cmdlet raised.
+        - C(user_changed) means the session id now belongs to another user than the one selected (the selected
+          user logged off and Windows gave the id to the next logon); that session is left alone.
+        - C(not_found) with O(all=true) keeps the account and state read when the session was selected.
       type: str
       sample: ''
 excluded:
@@ -219,7 +232,8 @@ disconnected:
   elements: int
   sample: [3, 5]
 unchanged:
-  description: Ids already disconnected, and ids not found when O(missing=ignore).
+  description: Ids already disconnected, ids now used by another user (left alone), and ids not found when
+    O(missing=ignore).
   returned: always
   type: list
   elements: int
@@ -230,6 +244,34 @@ failed_ids:
   type: list
   elements: int
   sample: []
+unmatched_exclusions:
+  description:
+    - Patterns of O(exclude_users) that match no user session on this host. An exclusion that matches
+      nobody anywhere is usually a typo that protects no one; the C(multipoint.wms.end_of_day) role
+      reports those that match nothing on any host.
+  returned: always
+  type: list
+  elements: str
+  sample: ['LAB\teacher01']
+notes:
+  description: Facts about how the host was handled that are worth knowing, for example that no MultiPoint module
+    was found and the WTS API was used instead.
+  returned: always
+  type: list
+  elements: str
+  sample: ['no MultiPoint module was found (tried MultiPoint, WmsCmdlets, WmsCmdlets3), so the WTS API was used']
+unreachable_host:
+  description: The host could not be reached and O(on_unreachable=fail) made that a failed task.
+  returned: when the host could not be reached and O(on_unreachable=fail)
+  type: bool
+  sample: true
+verified:
+  description:
+    - Check mode only. V(true) when the host checked the prediction (MultiPoint's C(-WhatIf)); V(false) on the WTS
+      API, which has no what-if, where the prediction rests on the account being an elevated administrator.
+  returned: in check mode, when the sessions were acted on
+  type: bool
+  sample: true
 agent_commands:
   description: How many commands ran on the host (1 with O(session_id), at most 2 with O(all=true)).
   returned: always

@@ -33,7 +33,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
-  - multipoint.wms.session_filters
+  - multipoint.wms.session_options
 attributes:
   check_mode:
     support: full
@@ -69,6 +69,27 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+unmatched_exclusions:
+  description:
+    - Patterns of O(exclude_users) that match no user session on this host. An exclusion that matches
+      nobody anywhere is usually a typo that protects no one; the C(multipoint.wms.end_of_day) role
+      reports those that match nothing on any host.
+  returned: always
+  type: list
+  elements: str
+  sample: ['LAB\teacher01']
+notes:
+  description: Facts about how the host was handled that are worth knowing, for example that no MultiPoint module
+    was found and the WTS API was used instead.
+  returned: always
+  type: list
+  elements: str
+  sample: ['no MultiPoint module was found (tried MultiPoint, WmsCmdlets, WmsCmdlets3), so the WTS API was used']
+unreachable_host:
+  description: The host could not be reached and O(on_unreachable=fail) made that a failed task.
+  returned: when the host could not be reached and O(on_unreachable=fail)
+  type: bool
+  sample: true
 sessions:
   description: The sessions that pass the filters, by id.
   returned: success

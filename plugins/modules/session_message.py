@@ -49,7 +49,7 @@ options:
     choices: [ignore, fail]
     default: ignore
 extends_documentation_fragment:
-  - multipoint.wms.session_filters
+  - multipoint.wms.session_options
 attributes:
   check_mode:
     support: full
@@ -84,6 +84,33 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+unmatched_exclusions:
+  description:
+    - Patterns of O(exclude_users) that match no user session on this host. An exclusion that matches
+      nobody anywhere is usually a typo that protects no one; the C(multipoint.wms.end_of_day) role
+      reports those that match nothing on any host.
+  returned: always
+  type: list
+  elements: str
+  sample: ['LAB\teacher01']
+notes:
+  description: Facts about how the host was handled that are worth knowing, for example that no MultiPoint module
+    was found and the WTS API was used instead.
+  returned: always
+  type: list
+  elements: str
+  sample: ['no MultiPoint module was found (tried MultiPoint, WmsCmdlets, WmsCmdlets3), so the WTS API was used']
+unreachable_host:
+  description: The host could not be reached and O(on_unreachable=fail) made that a failed task.
+  returned: when the host could not be reached and O(on_unreachable=fail)
+  type: bool
+  sample: true
+sent_accounts:
+  description: The accounts that got the message (in check mode, that would get it), in the order sent.
+  returned: always
+  type: list
+  elements: str
+  sample: ['LAB\student01', 'LAB\student02']
 sessions:
   description: One entry per session the message was (or in check mode, would be) sent to, or that failed.
   returned: always
@@ -107,7 +134,7 @@ sessions:
     outcome:
       description: What happened.
       type: str
-      choices: [sent, would_send, not_found, failed]
+      choices: [sent, would_send, not_found, user_changed, failed]
       sample: sent
     message:
       description: Details, for example the error of a failed send.

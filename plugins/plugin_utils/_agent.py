@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from ansible.errors import AnsibleConnectionFailure
+
 from ansible_collections.multipoint.wms.plugins.plugin_utils._protocol import (
     AGENT_NAME,
     PROTOCOL,
@@ -27,6 +29,50 @@ _STDERR_CHARS = 2000
 
 class TransportError(Exception):
     """The agent could not be run, or did not answer with its JSON document."""
+
+
+class HostUnreachable(Exception):
+    """The connection to the host failed (ansible's "unreachable"); the message holds no secret."""
+
+
+WINRM_HINT = (
+    "check the WinRM service on the host: that it runs (Get-Service WinRM), its event log "
+    "(Applications and Services Logs > Microsoft > Windows > Windows Remote Management), its quotas "
+    "(winrm get winrm/config/winrs: MaxShellsPerUser, MaxMemoryPerShellMB) and that "
+    "'powershell.exe -NoProfile' starts there"
+)
+BASIC_LATIN1 = (
+    "the password or user name holds a character that HTTP Basic authentication cannot carry (Basic "
+    "sends Latin-1 only); use NTLM (ansible_winrm_transport: ntlm), or HTTPS with NTLM"
+)
+# What pywinrm and ansible's winrm plugin say, and the stage each message belongs to.
+_STAGES = (
+    ("winrm send_input failed", "sending the agent on stdin (a WS-Man Send)"),
+    ("Bad HTTP response returned from server. Code 500", "running the agent (WS-Man Command or Receive)"),
+)
+
+
+def transport_message(error: BaseException, host: str, secrets: tuple[str, ...] = ()) -> str:
+    """What went wrong between the controller and ``host``, in words an admin can act on.
+
+    It never holds a secret: a Basic-auth encoding error names no character or position, and any
+    secret that a library put into its text is cut out.
+    """
+    text = str(error)
+    if "codec can't encode" in text and "latin-1" in text:
+        return f"{host}: {BASIC_LATIN1}"
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "<redacted>")
+    for marker, stage in _STAGES:
+        if marker in text:
+            said = text.split("(extended fault data", 1)[0].strip()
+            if marker == _STAGES[0][0]:
+                said = "the request was refused"
+            code = "HTTP 500 (an internal error of the WinRM service)" if ("Code 500" in text or marker == _STAGES[0][0]) \
+                else "an error"
+            return f"the WinRM service on {host} answered {code} while {stage}: {said}; {WINRM_HINT}"
+    return f"{host}: {text}"
 
 
 @cache
@@ -157,6 +203,13 @@ class AgentReply:
     def session(self, session_id: int) -> Session | None:
         return self._by_id.get(session_id)
 
+    def fallback_note(self, asked: str) -> str | None:
+        """A note when ``asked`` was backend=auto and the host had no MultiPoint module (WTS API used)."""
+        if asked != "auto" or self.generation != "none":
+            return None
+        return ("no MultiPoint module was found (tried MultiPoint, WmsCmdlets, WmsCmdlets3), so the WTS API was "
+                "used: right for an RDS host, but on a MultiPoint server its module is missing or broken")
+
     def after_session(self, session_id: int) -> Session | None:
         return self._after_by_id.get(session_id)
 
@@ -218,8 +271,15 @@ def connection_runner(action_plugin, host: str) -> Runner:
     except OSError as err:
         raise TransportError(f"the collection's agent files cannot be read ({err}); reinstall multipoint.wms") from None
 
+    secrets = tuple(str(s) for s in (getattr(action_plugin._play_context, "password", None),) if s)
+
     def run(request: dict) -> AgentReply:
-        res = action_plugin._low_level_execute_command(command, in_data=build_stdin(request), sudoable=False)
+        try:
+            res = action_plugin._low_level_execute_command(command, in_data=build_stdin(request), sudoable=False)
+        except AnsibleConnectionFailure as err:
+            raise HostUnreachable(transport_message(err, host, secrets)) from None
+        except Exception as err:  # pywinrm's and the connection plugin's errors: a failed request
+            raise TransportError(transport_message(err, host, secrets)) from None
         return parse_output(res["rc"], res["stdout"], res["stderr"], host)
 
     return run

@@ -56,6 +56,9 @@ def run_info(run: Runner, opts: InfoOptions, host: str) -> dict:
         "backend": reply.backend,
         "module": reply.module,
         "host": reply.host,
+        "unmatched_exclusions": [p.text for p in opts.user_filter.exclude_users
+                                 if not any(p.matches(s) for s in sessions if not s.system_kind())],
+        "notes": [note] if (note := reply.fallback_note(opts.backend)) else [],
     }
     noise = noise_warning(reply, host)
     if noise:

@@ -69,9 +69,15 @@ class MessageReport:
     skipped: list[Skip] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     commands: int = 0
+    unmatched_exclusions: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def ids(self, *outcomes: Outcome) -> list[int]:
         return [o.id for o in self.outcomes if o.outcome in outcomes]
+
+    def accounts(self, *outcomes: Outcome) -> list[str]:
+        """The accounts of the sessions with these outcomes, in order (who got the message)."""
+        return [o.session.account for o in self.outcomes if o.outcome in outcomes and o.session and o.session.account]
 
     def to_result(self) -> dict:
         failed = self.ids(Outcome.FAILED) + (self.ids(Outcome.NOT_FOUND) if self.missing == "fail" else [])
@@ -91,7 +97,10 @@ class MessageReport:
             "sessions": [o.as_result() for o in self.outcomes],
             "excluded": [s.as_result() for s in self.skipped],
             "sent": sent,
+            "sent_accounts": self.accounts(Outcome.SENT, Outcome.WOULD_SEND),
             "failed_ids": failed,
+            "unmatched_exclusions": list(self.unmatched_exclusions),
+            "notes": list(self.notes),
             "agent_commands": self.commands,
         }
         if self.warnings:
@@ -107,17 +116,25 @@ def _ask(run: Runner, request: dict, opts: MessageOptions, report: MessageReport
     noise = noise_warning(reply, report.host)
     if noise:
         report.warnings.append(noise)
+    note = reply.fallback_note(opts.backend)
+    if note and note not in report.notes:
+        report.notes.append(note)
     return reply
 
 
 def run_message(run: Runner, opts: MessageOptions, check_mode: bool, host: str) -> MessageReport:
     """Send (or, in check mode, only plan) the message; check mode never calls WTSSendMessage."""
     report = MessageReport(host=host, check_mode=check_mode, missing=opts.missing)
+    accounts = None
+    selected: dict[int, Session] = {}
     if opts.session_ids is None:
         inventory = _ask(run, inventory_request(opts.backend), opts, report)
         selection = select(inventory.sessions, opts.user_filter, opts.states)
         report.skipped = selection.skipped
-        ids = [s.id for s in selection.targets]
+        report.unmatched_exclusions = selection.unmatched_exclusions
+        selected = {s.id: s for s in selection.targets}
+        ids = list(selected)
+        accounts = [selected[i].account for i in ids]
     else:
         ids = list(opts.session_ids)
         if check_mode:
@@ -135,14 +152,22 @@ def run_message(run: Runner, opts: MessageOptions, check_mode: bool, host: str) 
                 report.outcomes.append(MessageOutcome(session_id, session, Outcome.WOULD_SEND))
         _warn_not_found(report)
         return report
-    request = message_request(opts.backend, ids, opts.states, opts.title, opts.text, opts.display_seconds)
+    request = message_request(opts.backend, ids, opts.states, opts.title, opts.text, opts.display_seconds,
+                              accounts=accounts)
     reply = _ask(run, request, opts, report)
     for session_id in ids:
         result, session = reply.result(session_id), reply.session(session_id)
         if result is None:
             report.outcomes.append(MessageOutcome(session_id, session, Outcome.FAILED, "the agent did not report on this session"))
         elif result.action == "skipped" and (result.reason == "absent" or session is None):
-            _not_found(report, session_id, host)
+            _not_found(report, session_id, host, selected.get(session_id))
+        elif result.action == "skipped" and result.reason == "user_changed":
+            was = selected[session_id].account if session_id in selected else "?"
+            text = (f"session {session_id} on {host} now belongs to {session.account or 'nobody'}, not to {was} who "
+                    "was selected; no message sent")
+            report.outcomes.append(MessageOutcome(session_id, selected.get(session_id, session), Outcome.USER_CHANGED,
+                                                  text))
+            report.warnings.append(text)
         elif result.action == "skipped":
             report.skipped.append(Skip(session, _not_reachable(session)))
         elif result.error is not None:
@@ -160,8 +185,11 @@ def _not_reachable(session: Session) -> str:
     return f"state {session.connect_state}: nobody can read a message there now"
 
 
-def _not_found(report: MessageReport, session_id: int, host: str) -> None:
-    report.outcomes.append(MessageOutcome(session_id, None, Outcome.NOT_FOUND, f"session {session_id} not found on {host}"))
+def _not_found(report: MessageReport, session_id: int, host: str, selected: Session | None = None) -> None:
+    """The id is gone; ``selected`` is the session as it was read when it was chosen (all=true)."""
+    text = f"session {session_id} not found on {host}" if selected is None else \
+        f"session {session_id} ended before the message was sent on {host}"
+    report.outcomes.append(MessageOutcome(session_id, selected, Outcome.NOT_FOUND, text))
 
 
 def _warn_not_found(report: MessageReport) -> None:

@@ -48,6 +48,7 @@ def _filter_spec(state_choices: tuple[str, ...], state_default: tuple[str, ...] 
         "exclude_users": {"type": "list", "elements": "str"},
         "exclude_admins": {"type": "bool", "default": False},
         "states": states,
+        "on_unreachable": {"type": "str", "default": "unreachable", "choices": ["unreachable", "fail"]},
     }
 
 
@@ -79,40 +80,74 @@ MESSAGE_SPEC = {
 }
 
 FILTER_KEYS = ("users", "exclude_users", "exclude_admins", "states")
-INT_OPTIONS = ("timeout", "display_seconds")
-STR_LIST_OPTIONS = ("users", "exclude_users", "states")
+# What each option type accepts, in words, for messages.
+_WANTED = {"str": "a string", "int": "a whole number", "bool": "true or false"}
+_ELEMENT = {"str": "a string", "int": f"an integer session id from {ID_LOW} to {ID_HIGH}"}
 
 
-def check_raw_types(args: Mapping) -> None:
+def type_name(value: object) -> str:
+    """The plain name of a value's type as a playbook author knows it (never an internal class)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, Mapping):
+        return "dictionary"
+    if isinstance(value, (list, tuple, set)):
+        return "list"
+    return "value of another kind"
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    return f"a {type_name(value)}"
+
+
+def _check_element(name: str, item: object, elements: str) -> None:
+    if item is None or isinstance(item, (bool, list, tuple, set, Mapping)):
+        raise OptionError(f"{name}: got {_describe(item)} inside the list; each element must be {_ELEMENT[elements]}")
+    if elements == "int" and isinstance(item, float) and not item.is_integer():
+        raise OptionError(f"{name}: {item} is not a whole number; each element must be {_ELEMENT[elements]}")
+
+
+def check_raw_types(args: Mapping, spec: Mapping) -> None:
     """Reject values that ansible's type conversion would quietly turn into something else.
 
-    ansible accepts ``true`` as the integer 1 and turns a nested list into its text; a session id
-    of ``true`` or a user list holding a list is a mistake, so it is an error here.
+    ansible turns a list given for a string option into its text, ``true`` into the integer 1 and a
+    nested list into a string; each of these is a mistake, so it is an error here, named with the
+    option and the plain type names a playbook author knows. ``null`` is refused for a required option (``without_nulls`` drops it from optional ones).
     """
-    value = args.get("session_id")
-    for item in value if isinstance(value, list) else [value]:
-        if isinstance(item, bool):
-            raise OptionError(
-                f"session_id: got the boolean {item}; give a session id (an integer from {ID_LOW} to "
-                f"{ID_HIGH}) or a list of them"
-            )
-        if item is not None and not isinstance(item, (int, float, str)):
-            raise OptionError(
-                f"session_id: got a {type(item).__name__} inside the list; each element must be "
-                f"an integer session id from {ID_LOW} to {ID_HIGH}"
-            )
-    for name in INT_OPTIONS:
-        if isinstance(args.get(name), bool):
-            raise OptionError(f"{name}: got the boolean {args[name]}; give a number of seconds")
-    for name in STR_LIST_OPTIONS:
-        value = args.get(name)
+    for name, value in args.items():
+        entry = spec.get(name)
+        if entry is None:
+            continue  # unknown options are ansible's to report
         if value is None:
+            if entry.get("required"):
+                raise OptionError(f"{name}: got null; it is required: give {_WANTED[entry['type']]}")
             continue
-        for item in value if isinstance(value, list) else [value]:
-            if item is None or isinstance(item, (list, dict, bool)):
-                raise OptionError(
-                    f"{name}: every element must be a string, got {item!r}"
-                )
+        kind = entry["type"]
+        if kind == "list":
+            if isinstance(value, (Mapping, bool)):
+                raise OptionError(f"{name}: got {_describe(value)}; give a list, each element {_ELEMENT[entry['elements']]}")
+            for item in value if isinstance(value, (list, tuple)) else [value]:
+                _check_element(name, item, entry["elements"])
+        elif isinstance(value, (list, tuple, set, Mapping)) or (isinstance(value, bool) and kind != "bool"):
+            extra = f" (an integer from {ID_LOW} to {ID_HIGH})" if name == "session_id" else ""
+            raise OptionError(f"{name}: got {_describe(value)}; give {_WANTED[kind]}{extra}")
+        elif kind == "int" and isinstance(value, float) and not value.is_integer():
+            raise OptionError(f"{name}: {value} is not a whole number; give {_WANTED[kind]}")
+
+
+def without_nulls(args: Mapping, spec: Mapping) -> dict:
+    """The task's args without the optional options given as ``null``: null means the default."""
+    return {k: v for k, v in args.items() if not (v is None and k in spec and not spec[k].get("required"))}
 
 
 def _session_ids(values: list[int] | None) -> tuple[int, ...] | None:
@@ -143,7 +178,7 @@ def _patterns(name: str, values: list[str] | None) -> tuple[UserPattern, ...] | 
         return tuple(UserPattern.parse(v) for v in values)
     except PatternError as err:
         raise OptionError(
-            f"{name}: {err}; accepted: DOMAIN\\user or user, case-insensitive, with * and ? wildcards"
+            f"{name}: {err}; accepted: DOMAIN\\user, user@DOMAIN or user, case-insensitive, with * and ? wildcards"
         ) from None
 
 
@@ -195,6 +230,7 @@ class DisconnectOptions:
     timeout: int
     missing: str
     backend: str
+    on_unreachable: str
 
 
 @dataclass(frozen=True)
@@ -206,6 +242,7 @@ class InfoOptions:
     states: tuple[str, ...]
     include_system: bool
     backend: str
+    on_unreachable: str
 
 
 @dataclass(frozen=True)
@@ -220,6 +257,7 @@ class MessageOptions:
     display_seconds: int
     missing: str
     backend: str
+    on_unreachable: str
 
 
 def disconnect_options(params: Mapping, given: Mapping) -> DisconnectOptions:
@@ -232,6 +270,7 @@ def disconnect_options(params: Mapping, given: Mapping) -> DisconnectOptions:
         timeout=_in_range("timeout", params["timeout"], TIMEOUT_RANGE),
         missing=params["missing"],
         backend=params["backend"],
+        on_unreachable=params["on_unreachable"],
     )
 
 
@@ -243,6 +282,7 @@ def info_options(params: Mapping, given: Mapping) -> InfoOptions:
         states=_states(params, CONNECT_STATES),
         include_system=bool(params["include_system"]),
         backend=params["backend"],
+        on_unreachable=params["on_unreachable"],
     )
 
 
@@ -252,6 +292,8 @@ def message_options(params: Mapping, given: Mapping) -> MessageOptions:
     title, text = params["title"], params["text"]
     if not text.strip():
         raise OptionError("text: the message is empty; give the text users should read")
+    if not title.strip():
+        raise OptionError(f"title: blank; give a title, or leave title out for {MESSAGE_SPEC['title']['default']!r}")
     if len(text) > TEXT_MAX:
         raise OptionError(f"text: {len(text)} characters; accepted: up to {TEXT_MAX}")
     if len(title) > TITLE_MAX:
@@ -268,4 +310,5 @@ def message_options(params: Mapping, given: Mapping) -> MessageOptions:
         display_seconds=_in_range("display_seconds", params["display_seconds"], DISPLAY_SECONDS_RANGE),
         missing=params["missing"],
         backend=params["backend"],
+        on_unreachable=params["on_unreachable"],
     )

@@ -20,11 +20,12 @@ class Outcome(StrEnum):
     SENT = "sent"
     WOULD_SEND = "would_send"  # check mode
     NOT_FOUND = "not_found"  # the session did not exist, or ended before the agent acted
+    USER_CHANGED = "user_changed"  # the selected user left and another one now has the session id
     TIMED_OUT = "timed_out"
     FAILED = "failed"
 
 
 # How the report counts each outcome.
 DONE_OUTCOMES = frozenset({Outcome.DISCONNECTED, Outcome.WOULD_DISCONNECT})
-UNCHANGED_OUTCOMES = frozenset({Outcome.ALREADY_DISCONNECTED, Outcome.NOT_FOUND})
+UNCHANGED_OUTCOMES = frozenset({Outcome.ALREADY_DISCONNECTED, Outcome.NOT_FOUND, Outcome.USER_CHANGED})
 FAILED_OUTCOMES = frozenset({Outcome.FAILED, Outcome.TIMED_OUT})

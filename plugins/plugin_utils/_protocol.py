@@ -29,7 +29,7 @@ CONNECT_STATES = (
     "Active", "Connected", "ConnectQuery", "Shadow", "Disconnected", "Idle", "Listen", "Reset", "Down", "Init",
 )
 RESULT_ACTIONS = ("called", "skipped", "checked")
-SKIP_REASONS = ("absent", "state")
+SKIP_REASONS = ("absent", "state", "user_changed")
 ERROR_KINDS = ("module_missing", "unsupported_module", "bad_request", "exception")
 
 SESSION_ID_RANGE = (1, 2147483647)
@@ -44,7 +44,7 @@ class Field:
     """One key of a request: its JSON type, its limits, which actions use it and what it means."""
 
     name: str
-    kind: str  # "const", "choice", "integer", "boolean", "string", "ids", "states"
+    kind: str  # "const", "choice", "integer", "boolean", "string", "ids", "states", "accounts"
     actions: tuple[str, ...]
     required: bool
     doc: str
@@ -64,6 +64,8 @@ class Field:
             return {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": low, "maximum": high}}
         if self.kind == "states":
             return {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/state"}}
+        if self.kind == "accounts":
+            return {"type": "array", "minItems": 1, "items": {"type": "string"}}
         return {"type": self.kind}
 
     def type_text(self) -> str:
@@ -78,6 +80,8 @@ class Field:
             return f"array of integers, {self.bounds[0]} to {self.bounds[1]}, at least one"
         if self.kind == "states":
             return "array of connect state names (section 4), at least one"
+        if self.kind == "accounts":
+            return "array of strings, one per id"
         return self.kind
 
 
@@ -90,6 +94,10 @@ REQUEST_FIELDS = (
           "`module_missing` when absent; `wts`: never touch the MultiPoint module", choices=BACKENDS),
     Field("ids", "ids", ("disconnect", "message"), True,
           "the sessions to act on, in the order to report them", bounds=SESSION_ID_RANGE),
+    Field("accounts", "accounts", ("disconnect", "message"), False,
+          "the account (`DOMAIN\\user`, or `user` when the domain is empty) each id belonged to when the "
+          "controller selected it; an id whose account, read just before acting, differs (case-insensitive) "
+          "is `skipped` with reason `user_changed`: a user who logged off leaves the id to the next one"),
     Field("act_states", "states", ("disconnect", "message"), True,
           "act on an id only if its connect state, read just before acting, is one of these (a "
           "precondition the controller states; the agent only evaluates it)"),
@@ -108,16 +116,23 @@ FIELDS_BY_NAME = {f.name: f for f in REQUEST_FIELDS}
 
 
 def request(action: str, backend: str, **values: object) -> dict:
-    """A request for ``action``; ValueError names a key the action does not use or lacks."""
+    """A request for ``action``; ValueError names a key the action does not use or lacks.
+
+    A value of None leaves an optional key out.
+    """
     doc: dict = {"protocol": PROTOCOL, "action": action, "backend": backend}
     for name, value in values.items():
+        if value is None:
+            continue
         field = FIELDS_BY_NAME.get(name)
         if field is None or action not in field.actions:
             raise ValueError(f"request key {name!r} is not used by action {action!r}")
-        doc[name] = list(value) if field.kind in ("ids", "states") else value
+        doc[name] = list(value) if field.kind in ("ids", "states", "accounts") else value
     missing = [f.name for f in REQUEST_FIELDS if f.required and action in f.actions and f.name not in doc]
     if missing:
         raise ValueError(f"action {action!r} needs request keys {', '.join(missing)}")
+    if "accounts" in doc and len(doc["accounts"]) != len(doc["ids"]):
+        raise ValueError("request key 'accounts' needs one account per id")
     return doc
 
 
@@ -127,16 +142,16 @@ def inventory_request(backend: str) -> dict:
 
 
 def disconnect_request(backend: str, ids: list[int], act_states: tuple[str, ...], timeout: int,
-                       what_if: bool) -> dict:
-    """Disconnect ``ids`` that are in one of ``act_states`` when the agent acts."""
-    return request("disconnect", backend, ids=ids, act_states=act_states, timeout=timeout, what_if=what_if,
-                   poll_ms=DEFAULT_POLL_MS)
+                       what_if: bool, accounts: list[str] | None = None) -> dict:
+    """Disconnect ``ids`` that are in one of ``act_states`` (and still ``accounts``') when the agent acts."""
+    return request("disconnect", backend, ids=ids, accounts=accounts, act_states=act_states, timeout=timeout,
+                   what_if=what_if, poll_ms=DEFAULT_POLL_MS)
 
 
 def message_request(backend: str, ids: list[int], act_states: tuple[str, ...], title: str, text: str,
-                    display_seconds: int) -> dict:
-    """Show a message box in ``ids`` that are in one of ``act_states``."""
-    return request("message", backend, ids=ids, act_states=act_states, title=title, text=text,
+                    display_seconds: int, accounts: list[str] | None = None) -> dict:
+    """Show a message box in ``ids`` that are in one of ``act_states`` (and still ``accounts``')."""
+    return request("message", backend, ids=ids, accounts=accounts, act_states=act_states, title=title, text=text,
                    display_seconds=display_seconds)
 
 

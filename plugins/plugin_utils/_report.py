@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import secrets
 import tempfile
 from collections import Counter
 from collections.abc import Mapping
@@ -23,6 +25,14 @@ from ansible_collections.multipoint.wms.plugins.plugin_utils._outcomes import (
     FAILED_OUTCOMES,
     UNCHANGED_OUTCOMES,
 )
+
+
+RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def new_run_id() -> str:
+    """Time of the run plus a random part, so that two runs never share report files."""
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
 class HostStatus(StrEnum):
@@ -48,8 +58,11 @@ class HostEntry:
     unchanged: list[dict] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
     failed: list[dict] = field(default_factory=list)
-    warned: list[int] = field(default_factory=list)
+    warned: list[str] = field(default_factory=list)  # accounts warned (check mode: that would be)
+    warning: str = ""  # what went wrong with the warning on this host, if anything
     notes: list[str] = field(default_factory=list)
+    # exclude_users patterns that matched no session here; None when the host's sessions were not read
+    unmatched_exclusions: list[str] | None = None
 
 
 def _session_line(s: Mapping) -> dict:
@@ -67,14 +80,30 @@ def _skip_line(s: Mapping) -> dict:
     return {"id": s.get("id"), "account": s.get("account") or "", "state": s.get("state"), "reason": s.get("reason")}
 
 
-def host_entry(name: str, disconnect: Mapping | None, warning: Mapping | None) -> HostEntry:
+def _failed(result: Mapping | None) -> bool:
+    return bool(result) and bool(result.get("failed") or result.get("unreachable") or result.get("unreachable_host"))
+
+
+def _unreachable(result: Mapping | None) -> bool:
+    return bool(result) and bool(result.get("unreachable") or result.get("unreachable_host"))
+
+
+def host_entry(name: str, disconnect: Mapping | None, warning: Mapping | None, check_mode: bool = False) -> HostEntry:
     """Classify one host from its registered session_disconnect (and session_message) results."""
+    warned = bool(warning) and warning.get("skipped") is not True
+    warning_failed = warned and _failed(warning)
+    warning_msg = str(warning.get("msg") or "") if warned else ""
     if not disconnect or disconnect.get("skipped") is True:
-        reason = "the disconnect task did not run on this host"
-        if disconnect and disconnect.get("skip_reason"):
-            reason += f" ({disconnect['skip_reason']})"
-        entry = HostEntry(name, HostStatus.NOT_RUN, reason)
-    elif disconnect.get("unreachable"):
+        if warning_failed:
+            # The warning failed the host (end_of_day_unwarned: leave), so it was left alone.
+            status = HostStatus.UNREACHABLE if _unreachable(warning) else HostStatus.FAILED
+            entry = HostEntry(name, status, f"left alone: the warning could not be sent: {warning_msg}")
+        else:
+            reason = "the disconnect task did not run on this host"
+            if disconnect and disconnect.get("skip_reason"):
+                reason += f" ({disconnect['skip_reason']})"
+            entry = HostEntry(name, HostStatus.NOT_RUN, reason)
+    elif _unreachable(disconnect):
         entry = HostEntry(name, HostStatus.UNREACHABLE, str(disconnect.get("msg") or "unreachable"))
     else:
         sessions = list(disconnect.get("sessions") or [])
@@ -92,14 +121,25 @@ def host_entry(name: str, disconnect: Mapping | None, warning: Mapping | None) -
             unchanged=[_session_line(s) for s in sessions if s.get("outcome") in UNCHANGED_OUTCOMES],
             failed=[_session_line(s) for s in sessions if s.get("outcome") in FAILED_OUTCOMES],
             skipped=[_skip_line(s) for s in disconnect.get("excluded") or []],
+            unmatched_exclusions=list(disconnect.get("unmatched_exclusions") or []),
         )
+        entry.notes.extend(str(n) for n in disconnect.get("notes") or [])
+        if check_mode and disconnect.get("verified") is False:
+            entry.notes.append("prediction not verified by the host: the WTS API has no what-if (the account is an "
+                               "elevated administrator, so the disconnect is expected to work)")
         entry.notes.extend(str(w) for w in disconnect.get("warnings") or [])
-    if warning and warning.get("skipped") is not True:
-        if warning.get("unreachable") and entry.status is HostStatus.UNREACHABLE:
-            entry.notes.append("no warning was sent: the host was unreachable")
-        elif warning.get("unreachable") or warning.get("failed"):
-            entry.notes.append(f"warning message not delivered everywhere: {warning.get('msg')}")
-        entry.warned = list(warning.get("sent") or [])
+    if warned:
+        entry.warned = list(warning.get("sent_accounts") or [])
+        if warning_failed and entry.status is HostStatus.UNREACHABLE and _unreachable(warning):
+            entry.warning = "no warning was sent: the host was unreachable"
+        elif warning_failed and not entry.warned:
+            verb = "would be disconnected" if check_mode else "disconnected"
+            if entry.status in (HostStatus.CHANGED, HostStatus.UNCHANGED, HostStatus.FAILED) and entry.disconnected:
+                entry.warning = f"{verb} without warning: {warning_msg}"
+            else:
+                entry.warning = f"the warning could not be sent: {warning_msg}"
+        elif warning_failed:
+            entry.warning = f"the warning did not reach every session: {warning_msg}"
     return entry
 
 
@@ -124,22 +164,41 @@ class FleetReport:
             "sessions_warned": sum(len(h.warned) for h in self.hosts),
         }
 
+    def unmatched_exclusions(self) -> list[str]:
+        """exclude_users patterns that matched no session on any host whose sessions were read."""
+        read = [h.unmatched_exclusions for h in self.hosts if h.unmatched_exclusions is not None]
+        if not read:
+            return []
+        return [p for p in read[0] if all(p in other for other in read[1:])]
+
+    def unwarned_hosts(self) -> list[str]:
+        """Hosts where the warning went wrong (the reason is in each host's ``warning``)."""
+        return [h.name for h in self.hosts if h.warning]
+
     def problem_hosts(self) -> list[str]:
         return [h.name for h in self.hosts if h.status in (HostStatus.FAILED, HostStatus.UNREACHABLE)]
 
     def summary_lines(self) -> list[str]:
         c = self.counts()
         verb = "would be disconnected" if self.check_mode else "disconnected"
+        warn = "would be warned" if self.check_mode else "warned"
         lines = [
             f"End of day {self.run_id}{' (check mode: nothing was changed)' if self.check_mode else ''}: "
             f"{c['hosts']} hosts - {c['changed']} changed, {c['unchanged']} unchanged, {c['failed']} failed, "
             f"{c['unreachable']} unreachable, {c['not_run']} not run",
             f"Sessions: {c['sessions_disconnected']} {verb}, {c['sessions_unchanged']} unchanged, "
-            f"{c['sessions_skipped']} skipped, {c['sessions_failed']} failed",
+            f"{c['sessions_skipped']} skipped, {c['sessions_failed']} failed, {c['sessions_warned']} {warn}",
         ]
+        unmatched = self.unmatched_exclusions()
+        if unmatched:
+            lines.append("Exclusions that matched no session on any host (a typo protects nobody): "
+                         + ", ".join(unmatched))
         for h in self.hosts:
             if h.status in (HostStatus.FAILED, HostStatus.UNREACHABLE, HostStatus.NOT_RUN):
                 lines.append(f"{h.status.value.upper()} {h.name}: {h.reason}")
+        for h in self.hosts:
+            if h.warning and h.status not in (HostStatus.UNREACHABLE, HostStatus.NOT_RUN):
+                lines.append(f"WARNING {h.name}: {h.warning}")
         return lines
 
     def to_dict(self) -> dict:
@@ -149,12 +208,17 @@ class FleetReport:
             "mode": "check" if self.check_mode else "run",
             "written": self.written,
             "summary": self.counts(),
-            "hosts": {h.name: {**{k: v for k, v in asdict(h).items() if k != "name"}, "status": h.status.value}
+            "exclusions_matched_nowhere": self.unmatched_exclusions(),
+            "hosts_with_warning_problems": self.unwarned_hosts(),
+            "hosts": {h.name: {**{k: v for k, v in asdict(h).items() if k not in ("name", "unmatched_exclusions")},
+                               "status": h.status.value}
                       for h in self.hosts},
         }
 
     def to_markdown(self) -> str:
         c = self.counts()
+        done = "would disconnect" if self.check_mode else "disconnected"
+        warned = "would warn" if self.check_mode else "warned"
         out = [
             f"# End-of-day report {self.run_id}",
             "",
@@ -164,15 +228,21 @@ class FleetReport:
             "| ---: | ---: | ---: | ---: | ---: | ---: |",
             f"| {c['hosts']} | {c['changed']} | {c['unchanged']} | {c['failed']} | {c['unreachable']} | {c['not_run']} |",
             "",
-            "| sessions | disconnected | unchanged | skipped | failed | warned |",
+            f"| sessions | {done} | unchanged | skipped | failed | {warned} |",
             "| --- | ---: | ---: | ---: | ---: | ---: |",
             f"| | {c['sessions_disconnected']} | {c['sessions_unchanged']} | {c['sessions_skipped']} "
             f"| {c['sessions_failed']} | {c['sessions_warned']} |",
             "",
+        ]
+        unmatched = self.unmatched_exclusions()
+        if unmatched:
+            out += ["**Exclusions that matched no session on any host** (a typo protects nobody): "
+                    + ", ".join(f"`{p}`" for p in unmatched), ""]
+        out += [
             "## Hosts",
             "",
-            "| host | status | generation | disconnected | unchanged | skipped | failed | reason |",
-            "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |",
+            f"| host | status | generation | {done} | unchanged | skipped | failed | {warned} | reason |",
+            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
         ]
         order = {s: i for i, s in enumerate((HostStatus.FAILED, HostStatus.UNREACHABLE, HostStatus.NOT_RUN,
                                              HostStatus.CHANGED, HostStatus.UNCHANGED))}
@@ -180,12 +250,12 @@ class FleetReport:
         for h in hosts:
             out.append(
                 f"| {_md(h.name)} | {h.status.value} | {h.generation or ''} | {len(h.disconnected)} | {len(h.unchanged)} "
-                f"| {len(h.skipped)} | {len(h.failed)} | {_md(h.reason)} |"
+                f"| {len(h.skipped)} | {len(h.failed)} | {len(h.warned)} | {_md(h.reason)} |"
             )
         for h in hosts:
             rows = [("disconnected" if not self.check_mode else "would disconnect", s) for s in h.disconnected]
             rows += [("failed", s) for s in h.failed] + [("unchanged", s) for s in h.unchanged]
-            if not rows and not h.skipped and not h.notes:
+            if not rows and not h.skipped and not h.notes and not h.warned and not h.warning:
                 continue
             out += ["", f"### {_md(h.name)}", ""]
             if rows:
@@ -197,6 +267,10 @@ class FleetReport:
                     )
             if h.skipped:
                 out += ["", "Skipped: " + "; ".join(f"{s['id']} {_md(s['account'])} ({_md(s['reason'])})" for s in h.skipped)]
+            if h.warned:
+                out += ["", f"{'Would warn' if self.check_mode else 'Warned'}: " + ", ".join(_md(a) for a in h.warned)]
+            if h.warning:
+                out += ["", f"Warning: {_md(h.warning)}"]
             for note in h.notes:
                 out += ["", f"Note: {_md(note)}"]
         return "\n".join(out) + "\n"
@@ -235,7 +309,7 @@ def build_report(
     entries = []
     for name in hosts:
         values = hostvars.get(name) or {}
-        entries.append(host_entry(name, values.get(disconnect_var), values.get(warning_var)))
+        entries.append(host_entry(name, values.get(disconnect_var), values.get(warning_var), check_mode))
     written = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return FleetReport(run_id=run_id, check_mode=check_mode, written=written, hosts=entries)
 

@@ -8,13 +8,12 @@ outside the collection.
 
 from __future__ import annotations
 
-import re
-import secrets
-from datetime import datetime, timezone
-
 from ansible.errors import AnsibleActionFail
+
 from ansible_collections.multipoint.wms.plugins.plugin_utils._report import (
+    RUN_ID,
     build_report,
+    new_run_id,
     write_report,
 )
 
@@ -26,12 +25,28 @@ REPORT_SPEC = {
     "disconnect_var": {"type": "str", "default": "end_of_day_disconnect"},
     "warning_var": {"type": "str", "default": "end_of_day_warning"},
 }
-RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+# The fact in which the run id is kept (on localhost with delegate_facts), so that every later
+# report of the same ansible-playbook run (serial batches, later plays) writes the same files.
+RUN_FACT = "multipoint_wms_run_id"
+# What AWX / Automation Platform gives every job of one workflow (every slice of a sliced job).
+WORKFLOW_VARS = ("awx_workflow_job_id", "tower_workflow_job_id")
 
 
-def new_run_id() -> str:
-    """Time of the run plus a random part, so that two runs never share report files."""
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+def run_id_for(given: str | None, task_vars: dict) -> str:
+    """The run id: the one given, else the workflow's (every slice of a job shares it), else the one
+    an earlier report of this run made, else a new one."""
+    if given:
+        return given
+    for name in WORKFLOW_VARS:
+        value = task_vars.get(name)
+        if value not in (None, ""):
+            return f"awx-{value}"
+    hostvars = task_vars.get("hostvars") or {}
+    try:
+        earlier = (hostvars.get("localhost") or {}).get(RUN_FACT)
+    except Exception:  # an implicit localhost that hostvars cannot show
+        earlier = None
+    return str(earlier) if earlier else new_run_id()
 
 
 def default_hosts(task_vars: dict, hostvars, disconnect_var: str) -> list[str]:
@@ -51,7 +66,7 @@ def default_hosts(task_vars: dict, hostvars, disconnect_var: str) -> list[str]:
 def fleet_report(action, task_vars: dict) -> dict:
     """Write the report for every host of the play and return its summary."""
     _, params = action.validate_argument_spec(argument_spec=REPORT_SPEC)
-    run_id = params.get("run_id") or new_run_id()
+    run_id = run_id_for(params.get("run_id"), task_vars)
     if not RUN_ID.match(run_id):
         raise AnsibleActionFail(
             f"run_id: {run_id!r} cannot be used in a file name; accepted: letters, digits, '.', '_' and '-' "
@@ -70,7 +85,7 @@ def fleet_report(action, task_vars: dict) -> dict:
     except OSError as err:
         raise AnsibleActionFail(f"report_dir: cannot write the report there ({err})") from None
     summary = report.summary_lines()
-    return {
+    result = {
         "changed": False,
         "msg": summary[0],
         "summary": summary,
@@ -78,4 +93,11 @@ def fleet_report(action, task_vars: dict) -> dict:
         "paths": paths,
         "counts": report.counts(),
         "problem_hosts": report.problem_hosts(),
+        "exclusions_matched_nowhere": report.unmatched_exclusions(),
+        "ansible_facts": {RUN_FACT: run_id},
     }
+    unmatched = report.unmatched_exclusions()
+    if unmatched:
+        result["warnings"] = [f"exclude_users {', '.join(unmatched)} matched no session on any host of the run: "
+                              "check the spelling (a pattern that matches nobody protects nobody)"]
+    return result

@@ -21,9 +21,26 @@ class PatternError(ValueError):
     """A user pattern that cannot be used."""
 
 
+# Names of the control characters a pattern is most likely to hold by mistake.
+_CONTROL_NAMES = {"\t": "TAB", "\n": "a line break", "\r": "a carriage return", "\x00": "NUL",
+                  "\a": "BEL", "\b": "a backspace", "\f": "a form feed", "\v": "a vertical tab"}
+
+
+def _control_problem(text: str) -> str | None:
+    """Why a pattern with a control character can never match, with the likely YAML cause."""
+    found = next((c for c in text if ord(c) < 32 or ord(c) == 127), None)
+    if found is None:
+        return None
+    name = _CONTROL_NAMES.get(found, f"character {ord(found)}")
+    shown = text.encode("unicode_escape").decode("ascii")
+    return (f"'{shown}' holds a control character ({name}), so it can never match a user name; in a "
+            f"double-quoted YAML string a backslash starts an escape (\\t is a TAB): write the pattern in "
+            f"single quotes ('LAB\\teacher01') or double the backslash (\"LAB\\\\teacher01\")")
+
+
 @dataclass(frozen=True, slots=True)
 class UserPattern:
-    """``DOMAIN\\user`` or bare ``user``, case-insensitive, with ``*`` and ``?`` wildcards."""
+    """``DOMAIN\\user``, ``user@DOMAIN`` or bare ``user``, case-insensitive, ``*`` and ``?`` wildcards."""
 
     text: str
     domain: str | None
@@ -31,16 +48,34 @@ class UserPattern:
 
     @classmethod
     def parse(cls, text: str) -> UserPattern:
-        """Read one pattern; raise PatternError saying what is accepted."""
+        """Read one pattern; raise PatternError saying what is wrong."""
         value = text.strip()
         if not value:
             raise PatternError("an empty user name")
+        problem = _control_problem(value)
+        if problem:
+            raise PatternError(problem)
         if value.count("\\") > 1:
             raise PatternError(f"'{text}' has more than one backslash")
+        if "@" in value:
+            return cls._parse_at_form(value)
         domain, sep, user = value.rpartition("\\")
         if sep and (not domain or not user):
             raise PatternError(f"'{text}' needs text on both sides of the backslash")
         return cls(text=value, domain=domain.lower() if sep else None, user=user.lower())
+
+    @classmethod
+    def _parse_at_form(cls, value: str) -> UserPattern:
+        """``user@DOMAIN`` with a NetBIOS domain is ``DOMAIN\\user``; a DNS domain can never match."""
+        user, _, domain = value.rpartition("@")
+        if "\\" in value or "@" in user or not user or not domain:
+            raise PatternError(f"'{value}' mixes forms; write DOMAIN\\user or user@DOMAIN")
+        if "." in domain:
+            raise PatternError(
+                f"'{value}' names a DNS domain, but sessions carry the short (NetBIOS) domain name, so it "
+                f"could never match; write DOMAIN\\{user} with the short name (for example "
+                f"{domain.split('.')[0].upper()}\\{user}) or just {user}")
+        return cls(text=value, domain=domain.lower(), user=user.lower())
 
     def matches(self, session: Session) -> bool:
         """Whether the session's user (and domain, if the pattern has one) match."""
@@ -104,6 +139,8 @@ class Selection:
     targets: list[Session] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
     system: list[Session] = field(default_factory=list)
+    # exclude_users patterns that match no user session of the host (a typo protects nobody).
+    unmatched_exclusions: list[str] = field(default_factory=list)
 
 
 def select(
@@ -131,4 +168,7 @@ def select(
             selection.targets.append(session)
         else:
             selection.skipped.append(Skip(session, reason))
+    users = [s for s in sessions if not s.system_kind()]
+    selection.unmatched_exclusions = [p.text for p in user_filter.exclude_users
+                                      if not any(p.matches(s) for s in users)]
     return selection

@@ -32,6 +32,9 @@ $FqidKey = 'multipoint.wms.fqid'
 # Time limit for MultiPoint calls that only read (Import-Module, Get-WmsSession). The protocol
 # gives no deadline for them; this keeps a hung MultiPoint service from hanging the agent.
 $WmsReadLimitMs = 30000
+# How long after the time left a MultiPoint 2012 call is abandoned (its -TimeoutInSecond is that
+# time left, rounded up): the small fixed overhead a disconnect request may take past its timeout.
+$AbandonGraceMs = 2000
 # Per-run state: the P/Invoke type and the local Administrators members, read once.
 $AgentState = @{ wts = $null; admin_read = $false; admin_sids = $null }
 
@@ -254,6 +257,19 @@ function Read-JsonStateList {
     return ,$states
 }
 
+function Read-JsonAccountList {
+    # One account (DOMAIN\user, or user) per requested id, in the order of the ids.
+    param($Value, [int]$Count)
+    if ($Value -isnot [System.Array] -or $Value.Length -ne $Count) {
+        Stop-Agent -Kind 'bad_request' -Message 'accounts must be an array of strings, one per id'
+    }
+    $accounts = New-Object -TypeName 'System.Collections.Generic.List[string]'
+    foreach ($item in $Value) {
+        $accounts.Add((Read-JsonString -Value $item -Key 'accounts'))
+    }
+    return ,$accounts
+}
+
 function Read-AgentRequest {
     # Parses and checks the request line; returns a new hashtable of typed values. Nothing else
     # in the agent sees the parsed object. Seen['action'] gets a valid action as soon as it is
@@ -271,7 +287,7 @@ function Read-AgentRequest {
     if ($null -eq $parsed -or $parsed -isnot [System.Management.Automation.PSCustomObject]) {
         Stop-Agent -Kind 'bad_request' -Message 'the request is not a JSON object'
     }
-    $known = @('protocol', 'action', 'backend', 'ids', 'act_states', 'timeout', 'what_if', 'poll_ms', 'title', 'text', 'display_seconds')
+    $known = @('protocol', 'action', 'backend', 'ids', 'accounts', 'act_states', 'timeout', 'what_if', 'poll_ms', 'title', 'text', 'display_seconds')
     $raw = @{}
     $unknown = New-Object -TypeName 'System.Collections.Generic.List[string]'
     foreach ($property in $parsed.PSObject.Properties) {
@@ -305,9 +321,10 @@ function Read-AgentRequest {
     $optional = @()
     if ($action -eq 'disconnect') {
         $required = @('ids', 'act_states', 'timeout', 'what_if')
-        $optional = @('poll_ms')
+        $optional = @('accounts', 'poll_ms')
     } elseif ($action -eq 'message') {
         $required = @('ids', 'act_states', 'title', 'text', 'display_seconds')
+        $optional = @('accounts')
     }
     foreach ($key in $raw.Keys) {
         if (@('protocol', 'action', 'backend') -cnotcontains $key -and $required -cnotcontains $key -and $optional -cnotcontains $key) {
@@ -323,10 +340,12 @@ function Read-AgentRequest {
     $request = @{
         action = $action; backend = $backend
         ids = (New-Object -TypeName 'System.Collections.Generic.List[long]')
+        accounts = $null
         act_states = (New-Object -TypeName 'System.Collections.Generic.List[string]')
         timeout = 0; what_if = $false; poll_ms = 250; title = ''; text = ''; display_seconds = 0
     }
     if ($raw.ContainsKey('ids')) { $request['ids'] = Read-JsonIdList -Value $raw['ids'] }
+    if ($raw.ContainsKey('accounts')) { $request['accounts'] = Read-JsonAccountList -Value $raw['accounts'] -Count $request['ids'].Count }
     if ($raw.ContainsKey('act_states')) { $request['act_states'] = Read-JsonStateList -Value $raw['act_states'] }
     if ($raw.ContainsKey('timeout')) { $request['timeout'] = [int](Read-JsonInteger -Value $raw['timeout'] -Key 'timeout' -Minimum 1 -Maximum 3600) }
     if ($raw.ContainsKey('what_if')) { $request['what_if'] = Read-JsonBoolean -Value $raw['what_if'] -Key 'what_if' }
@@ -839,16 +858,25 @@ function Read-MultiPointSessions2012 {
 }
 
 function Invoke-MultiPointDisconnect2012 {
-    # -SessionId takes one Int32 here, so one call per target. -TimeoutInSecond bounds the
-    # cmdlet; the agent abandons a call that has not returned 5 s after that.
-    param([hashtable]$Wms, $Targets, $Outcomes, [int]$Timeout, [bool]$WhatIf)
-    $limitMs = ($Timeout + 5) * 1000
+    # -SessionId takes one Int32 here, so one call per target, one after the other. The calls
+    # share the request's deadline (DeadlineMs on Clock, started when acting began): each gets the
+    # seconds left (rounded up, at least 1) as -TimeoutInSecond and is abandoned $AbandonGraceMs
+    # after the time left; a target whose turn comes after the deadline is not called and reports
+    # a TimeoutException that says so. So N hanging sessions cost the timeout once, not N times.
+    param([hashtable]$Wms, $Targets, $Outcomes, [System.Diagnostics.Stopwatch]$Clock, [long]$DeadlineMs, [bool]$WhatIf)
     foreach ($id in $Targets) {
+        $leftMs = $DeadlineMs - $Clock.ElapsedMilliseconds
+        if ($leftMs -le 0) {
+            Set-ResultError -Outcomes $Outcomes -Id $id -ErrorInfo (New-TimeoutError -Message ('not reached: the request''s ' + [long]($DeadlineMs / 1000) + ' s were used up before this session''s turn; Disconnect-WmsSession was not called for it'))
+            continue
+        }
+        $seconds = [int][System.Math]::Max(1, [System.Math]::Ceiling($leftMs / 1000))
+        $limitMs = [int]($leftMs + $AbandonGraceMs)
         $shell = $null
         $outcome = $null
         try {
             $shell = Get-MultiPointShell -Wms $Wms
-            [void]$shell.AddCommand('Disconnect-WmsSession').AddParameter('SessionId', [int]$id).AddParameter('TimeoutInSecond', $Timeout).AddParameter('Confirm', $false)
+            [void]$shell.AddCommand('Disconnect-WmsSession').AddParameter('SessionId', [int]$id).AddParameter('TimeoutInSecond', $seconds).AddParameter('Confirm', $false)
             if ($WhatIf) {
                 [void]$shell.AddParameter('WhatIf', $true)
             }
@@ -859,7 +887,7 @@ function Invoke-MultiPointDisconnect2012 {
         }
         if ($outcome['timed_out']) {
             $Wms['runspace'] = $null
-            Set-ResultError -Outcomes $Outcomes -Id $id -ErrorInfo (New-TimeoutError -Message ('Disconnect-WmsSession did not return within ' + ($Timeout + 5) + ' s; the call was abandoned'))
+            Set-ResultError -Outcomes $Outcomes -Id $id -ErrorInfo (New-TimeoutError -Message ('Disconnect-WmsSession did not return within ' + [long]($limitMs / 1000) + ' s; the call was abandoned'))
             continue
         }
         Close-NestedShell -Shell $shell
@@ -1058,18 +1086,38 @@ function Get-ErrorTargetId {
     return $null
 }
 
+function Get-SessionAccount {
+    # DOMAIN\user as the controller writes it (user alone when the domain is empty; '' for nobody).
+    param($Session)
+    $user = [string]$Session['user']
+    $domain = [string]$Session['domain']
+    if ([string]::IsNullOrEmpty($user)) {
+        return ''
+    }
+    if ([string]::IsNullOrEmpty($domain)) {
+        return $user
+    }
+    return ($domain + '\' + $user)
+}
+
 function Select-Targets {
-    # Step 1: absent -> skipped/absent; connect state not in act_states -> skipped/state;
-    # otherwise a target. A repeated id is decided (and acted on) once and reported each time.
-    # what_if tells whether a call carried -WhatIf, so a skipped id (no call) has false.
+    # Step 1: absent -> skipped/absent; connect state not in act_states -> skipped/state; with
+    # accounts, an account other than the one selected (compared case-insensitively) ->
+    # skipped/user_changed; otherwise a target. A repeated id is decided (and acted on) once and
+    # reported each time. what_if tells whether a call carried -WhatIf, so a skipped id (no call)
+    # has false.
     param([hashtable]$Request, $Sessions, [bool]$WhatIf)
     $stateById = New-Object -TypeName 'System.Collections.Generic.Dictionary[long,string]'
+    $accountById = New-Object -TypeName 'System.Collections.Generic.Dictionary[long,string]'
     foreach ($session in $Sessions) {
         $stateById[[long]$session['id']] = [string]$session['connect_state']
+        $accountById[[long]$session['id']] = Get-SessionAccount -Session $session
     }
     $targets = New-Object -TypeName 'System.Collections.Generic.List[long]'
     $outcomes = New-Object -TypeName 'System.Collections.Generic.Dictionary[long,object]'
-    foreach ($id in $Request['ids']) {
+    $ids = $Request['ids']
+    for ($index = 0; $index -lt $ids.Count; $index++) {
+        $id = $ids[$index]
         if ($outcomes.ContainsKey($id)) {
             continue
         }
@@ -1077,6 +1125,8 @@ function Select-Targets {
             $outcomes[$id] = New-ResultRecord -Id $id -Action 'skipped' -Reason 'absent' -WhatIf $false
         } elseif ($Request['act_states'] -cnotcontains $stateById[$id]) {
             $outcomes[$id] = New-ResultRecord -Id $id -Action 'skipped' -Reason 'state' -WhatIf $false
+        } elseif ($null -ne $Request['accounts'] -and $accountById[$id] -ine $Request['accounts'][$index]) {
+            $outcomes[$id] = New-ResultRecord -Id $id -Action 'skipped' -Reason 'user_changed' -WhatIf $false
         } else {
             $targets.Add($id)
             $outcomes[$id] = New-ResultRecord -Id $id -Action 'called' -Reason $null -WhatIf $WhatIf
@@ -1151,7 +1201,7 @@ function Invoke-DisconnectAction {
     if ($targets.Count -gt 0) {
         $clock = [System.Diagnostics.Stopwatch]::StartNew()
         if ($Context['backend'] -eq 'multipoint-2012') {
-            Invoke-MultiPointDisconnect2012 -Wms $Context['wms'] -Targets $targets -Outcomes $outcomes -Timeout $Request['timeout'] -WhatIf $whatIf
+            Invoke-MultiPointDisconnect2012 -Wms $Context['wms'] -Targets $targets -Outcomes $outcomes -Clock $clock -DeadlineMs (1000 * [long]$Request['timeout']) -WhatIf $whatIf
         } elseif ($Context['backend'] -eq 'multipoint-2016') {
             Invoke-MultiPointDisconnect2016 -Wms $Context['wms'] -Targets $targets -Outcomes $outcomes -Timeout $Request['timeout'] -WhatIf $whatIf
         } else {

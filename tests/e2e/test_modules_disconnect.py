@@ -95,10 +95,13 @@ def test_check_mode_changes_nothing_and_says_what_it_would_do(sim):
         assert explicit["disconnected"] == [2, 3] and explicit["unchanged"] == []
         assert [(s["state_before"], s["state_after"]) for s in explicit["sessions"]] == [
             ("Active", "Disconnected"), ("Idle", "Disconnected")]
-        if host == "rds":  # the WTS API has no what-if: nothing is called at all
-            assert all(s["message"] == "would be disconnected" for s in explicit["sessions"])
+        if host == "rds":  # the WTS API has no what-if: nothing is called, and the result says so
+            assert all(s["message"].startswith("would be disconnected (unverified: the WTS API has no what-if")
+                       for s in explicit["sessions"])
+            assert explicit["verified"] is False
         else:
             assert all("Disconnect-WmsSession -WhatIf" in s["message"] for s in explicit["sessions"])
+            assert explicit["verified"] is True
         diff = explicit["diff"]
         assert "predicted, check mode" in diff["after_header"]
         assert "session 2 LAB\\alice" in diff["before"] and ": Active\n" in diff["before"]

@@ -281,7 +281,9 @@ def test_the_logoff_race_between_two_commands_of_all_true(faults):
     assert result["agent_commands"] == 2
     assert outcomes(result) == {2: "disconnected", 3: "not_found", 4: "already_disconnected"}
     gone = next(s for s in result["sessions"] if s["id"] == 3)
-    assert "ended before it could be disconnected" in gone["message"] and gone["state_before"] is None
+    assert "ended before it could be disconnected" in gone["message"]
+    # What was read when it was selected is kept: whose session it was, and its state then.
+    assert gone["account"] == "LAB\\student0002" and gone["state_before"] == "Active" and gone["state_after"] is None
     assert sorted(result["unchanged"]) == [3, 4] and result["failed_ids"] == []
     assert {e["session"] for e in state_events(state["race-02"])} == {2}
     assert state["race-02"]["commands"] == 2  # the inventory, then the disconnect

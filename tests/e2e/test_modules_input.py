@@ -24,7 +24,7 @@ BAD = {
     "id and all": ("session_disconnect", "{session_id: 2, all: true}", "mutually exclusive"),
     "filter with id": ("session_disconnect", "{session_id: 2, users: [alice]}", "cannot be combined with session_id"),
     "timeout 0": ("session_disconnect", "{all: true, timeout: 0}", "timeout: 0 is out of range"),
-    "bool id": ("session_disconnect", "{session_id: true}", "got the boolean True"),
+    "bool id": ("session_disconnect", "{session_id: true}", "got the boolean true"),
     "two backslashes": ("session_disconnect", "{all: true, users: ['LAB\\x\\y']}",
                         "'LAB\\x\\y' has more than one backslash"),
     "disconnected state": ("session_disconnect", "{all: true, states: [Disconnected]}",
@@ -32,6 +32,13 @@ BAD = {
     "long text": ("session_message", "{session_id: 2, text: \"{{ 'x' * 10001 }}\"}", "10001 characters"),
     "negative display": ("session_message", "{all: true, text: hi, display_seconds: -1}", "display_seconds: -1"),
     "unknown state": ("session_info", "{states: [Asleep]}", "Got no match for: Asleep"),
+    # Values ansible would quietly turn into something else, or exclusions that can never match.
+    "text as a list": ("session_message", "{all: true, text: [a, b]}", "text: got a list; give a string"),
+    "dict exclusion": ("session_disconnect", "{all: true, exclude_users: {LAB: teacher}}", "got a dictionary"),
+    "tab in exclusion": ("session_disconnect", '{all: true, exclude_users: ["LAB\\teacher01"]}',
+                         "control character (TAB)"),
+    "dns exclusion": ("session_message", "{all: true, text: hi, exclude_users: [teacher@lab.example.com]}",
+                      "DNS domain"),
 }
 
 PLAYBOOK = "- hosts: wms\n  gather_facts: false\n  tasks:\n" + "".join(

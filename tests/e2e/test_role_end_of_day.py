@@ -87,7 +87,6 @@ TRICKY_TITLE = "Fin de journ\u00e9e \u2013 \"lab\" \\ 100%"
 ROLE = "multipoint.wms.end_of_day : "
 PAUSE = ROLE + "Give them time to save their work"
 DISCONNECT = ROLE + "Disconnect every selected session on this host"
-FAIL = ROLE + "Fail the hosts that failed or were unreachable, now that the report has them"
 
 PLAYBOOK = """
 - name: End of day against the simulated fleet
@@ -251,7 +250,8 @@ def test_run_warns_waits_disconnects_and_reports_every_host_and_session(fleet, t
         if after[name].get("down"):
             continue
         selected = {s["id"] for s in hosts[name]["disconnected"] + hosts[name]["failed"]}
-        assert sorted(hosts[name]["warned"]) == sorted(selected), name
+        sim_was = user_sessions(before[name])
+        assert sorted(hosts[name]["warned"]) == sorted(account(sim_was[i]) for i in selected), name
         for sid, session in user_sessions(after[name]).items():
             if sid not in selected:
                 assert session["messages"] == [], f"{name}/{sid} got a warning it should not have"
@@ -264,20 +264,28 @@ def test_run_warns_waits_disconnects_and_reports_every_host_and_session(fleet, t
                 assert after[name]["events"].index(message) < after[name]["events"].index(change)
                 assert event_time(change) - event_time(message) >= grace - 0.1, f"{name}/{sid}: grace not waited"
     assert warned_somewhere == 7  # 6 disconnected + laura on the stuck host
-    assert hosts["mps-stuck"]["warned"] == [2]
+    assert hosts["mps-stuck"]["warned"] == ["LAB\\laura"]
     pause = run.one(PAUSE, "mps-2012")
     assert pause["status"] == "ok" and pause["result"]["elapsed"] >= grace
     assert elapsed >= grace
     assert len(run.of(PAUSE)) == 1, "the grace period is waited once"
 
-    # The failing hosts: the disconnect task failed or was unreachable, the play failed them last.
+    # The failing hosts failed (the unreachable one too), after the report was written for all.
+    recap = run.recap()
     for name in ("mps-down", "mps-denied", "mps-stuck"):
-        fail = run.one(FAIL, name)
-        assert fail["status"] == "failed" and Path(report_files(tmp_path)[0]).name in fail["result"]["msg"]
+        assert recap[name]["failed"] == 1 and recap[name]["unreachable"] == 0, (name, recap[name])
+        assert run.one(DISCONNECT, name)["status"] == "failed"
     for name in ("mps-2012", "mps-2016", "rds-01", "mps-quiet", "mps-empty"):
-        assert run.one(FAIL, name)["status"] == "skipped"
-    # An undelivered warning is noted in the report (access denied: nobody on the host was warned).
-    assert any("warning" in note for note in hosts["mps-denied"]["notes"]), hosts["mps-denied"]
+        assert recap[name]["failed"] == 0, name
+    assert "unreachable" in run.one(DISCONNECT, "mps-down")["result"]["msg"]
+    assert run.one(DISCONNECT, "mps-down")["result"]["unreachable_host"] is True
+    # Per host, only the warning and the disconnect ran (besides Ansible's own check of the arguments).
+    per_host = [t for t in run.tasks if not t["run_once"]]
+    assert [t["action"] for t in per_host] == [
+        "ansible.builtin.validate_argument_spec", "multipoint.wms.session_message", "multipoint.wms.session_disconnect"]
+    # An undelivered warning is in the report (access denied: nobody on the host was warned).
+    assert hosts["mps-denied"]["warning"].startswith("the warning could not be sent"), hosts["mps-denied"]
+    assert "WARNING mps-denied: the warning could not be sent" in run.stdout
 
     # The Markdown: every host, readable, with the sessions of the changed hosts.
     check_markdown(markdown, report)
@@ -317,7 +325,7 @@ def check_markdown(markdown: str, report: dict) -> None:
     for name, cells in shown.items():
         entry = report["hosts"][name]
         assert cells[1:] == [entry["status"], entry["generation"] or "",
-                             *(str(len(entry[k])) for k in ("disconnected", "unchanged", "skipped", "failed")),
+                             *(str(len(entry[k])) for k in ("disconnected", "unchanged", "skipped", "failed", "warned")),
                              entry["reason"]], name
     for name, entry in report["hosts"].items():
         for s in entry["disconnected"] + entry["unchanged"] + entry["failed"]:
@@ -328,6 +336,11 @@ def check_markdown(markdown: str, report: dict) -> None:
             assert line in paragraphs, (line, paragraphs)
         for note in entry["notes"]:
             assert f"Note: {note}" in paragraphs
+        if entry["warned"]:
+            verb = "Would warn" if report["mode"] == "check" else "Warned"
+            assert f"{verb}: " + ", ".join(entry["warned"]) in paragraphs, (name, paragraphs)
+        if entry["warning"]:
+            assert f"Warning: {entry['warning']}" in paragraphs
 
 
 def test_check_mode_changes_nothing_and_reports_what_would_happen(fleet, tmp_path):
@@ -366,7 +379,7 @@ def test_check_mode_changes_nothing_and_reports_what_would_happen(fleet, tmp_pat
         assert would == expected_ids, name
         sim = user_sessions(before[name])
         assert all(sim[i]["state"] in ("Active", "Connected", "Idle") for i in would)
-        assert sorted(hosts[name]["warned"]) == expected_ids, f"{name}: who would be warned"
+        assert sorted(hosts[name]["warned"]) == sorted(account(sim[i]) for i in expected_ids), f"{name}: would warn"
     assert "Mode: **check (nothing was changed)**" in markdown and "| would_disconnect |" in markdown
     assert report["summary"]["sessions_disconnected"] == 7
     check_markdown(markdown, report)
@@ -397,7 +410,7 @@ def test_fail_hosts_false_passes_but_reports_failures_and_runs_never_overwrite(f
     report, _ = only_report(tmp_path)
     check_report_against_fleet(report, before, after, check_mode=False)
     assert report["summary"]["failed"] == 2 and report["summary"]["unreachable"] == 1
-    assert all(r["status"] == "skipped" for r in first.of(FAIL))
+    assert all(counts["failed"] == 0 for counts in first.recap().values()), first.recap()
     assert any(re.search(r"FAILED mps-denied: .*ccess denied", line) for line in first.stdout.splitlines())
     assert "UNREACHABLE mps-down" in first.stdout
 

@@ -29,7 +29,7 @@ def test_action_plugins_import_the_base_and_one_task():
     for path in (REPO / "plugins" / "action").glob("*.py"):
         used = utils_imported(path)
         assert "_action_base" in used and len(used) == 2, (path.name, used)
-        assert used - {"_action_base"} <= {"_session_tasks", "_report_task"}, path.name
+        assert used - {"_action_base"} <= {"_session_tasks", "_report_task", "_role_check"}, path.name
 
 
 def test_the_contract_modules_import_nothing_of_the_collection():
@@ -39,9 +39,9 @@ def test_the_contract_modules_import_nothing_of_the_collection():
 
 def test_nothing_below_the_task_modules_imports_them():
     for path in UTILS.glob("_*.py"):
-        if path.stem in ("_session_tasks", "_report_task"):
+        if path.stem in ("_session_tasks", "_report_task", "_role_check"):
             continue
-        assert not utils_imported(path) & {"_session_tasks", "_report_task", "_action_base"}, path.name
+        assert not utils_imported(path) & {"_session_tasks", "_report_task", "_role_check", "_action_base"}, path.name
 
 
 def test_tests_and_tools_do_not_import_each_other():

@@ -121,7 +121,7 @@ def test_the_agent_writes_only_the_protocols_vocabularies():
     assert kinds <= set(_protocol.ERROR_KINDS) and kinds >= {"bad_request", "module_missing", "unsupported_module"}
     actions = set(re.findall(r"-Action '([a-z]+)'", AGENT)) | set(re.findall(r"\['action'\] = '([a-z]+)'", AGENT))
     assert actions <= set(_protocol.RESULT_ACTIONS)
-    reasons = set(re.findall(r"-Reason '([a-z]+)'", AGENT))
+    reasons = set(re.findall(r"-Reason '([a-z_]+)'", AGENT))
     assert reasons == set(_protocol.SKIP_REASONS)
     backends = set(re.findall(r"'(multipoint-20\d\d|wts)'", AGENT))
     assert backends == set(_protocol.USED_BACKENDS)
@@ -180,14 +180,19 @@ def test_option_checks_use_the_protocols_limits():
     assert _options.BACKENDS == _protocol.BACKENDS
 
 
-def test_the_role_states_and_checks_the_protocols_limits():
+def test_the_role_states_and_checks_the_protocols_limits(tmp_path):
+    from ansible_collections.multipoint.wms.plugins.plugin_utils._role_check import check_settings
+
     role = REPO / "roles" / "end_of_day"
     options = yaml.safe_load((role / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
-    validate = (role / "tasks" / "validate.yml").read_text()
     for variable, field in (("end_of_day_timeout", "timeout"), ("end_of_day_grace_seconds", "display_seconds")):
         low, high = _protocol.FIELDS_BY_NAME[field].bounds
         assert f"{low} to {high}" in _words(options[variable]), variable
-        assert f"{variable} | int <= {high}" in validate and f"{variable} | int >= {low}" in validate, variable
+        check_settings({variable: high, "end_of_day_report_dir": str(tmp_path)}, str(tmp_path))
+        check_settings({variable: low, "end_of_day_report_dir": str(tmp_path)}, str(tmp_path))
+        for wrong in (low - 1, high + 1):
+            with pytest.raises(_options.OptionError, match=f"{variable}: {wrong} is out of range; accepted: {low} to {high}"):
+                check_settings({variable: wrong, "end_of_day_report_dir": str(tmp_path)}, str(tmp_path))
 
 
 def test_the_report_places_every_disconnect_outcome_in_exactly_one_column():

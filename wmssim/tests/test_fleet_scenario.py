@@ -10,7 +10,7 @@ import pytest
 
 from wmssim import spec as config
 from wmssim.fleet import scenario
-from wmssim.spec import Behaviour, Faults, HostSpec, SessionSpec
+from wmssim.spec import Behaviour, Faults, HostSpec, ReusedId, SessionSpec
 from wmssim.fleet.scenario import ScenarioError, parse_scenario_text
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -107,9 +107,11 @@ hosts:
       auth_failure: true
       module_missing: true
       access_denied: true
+      message_denied: true
       disconnect_hangs: true
       disconnect_noop: true
       logoff_race: [9, 10]
+      id_reuse: [{id: 9, user: root, domain: D, admin: true}]
       garbage_stdout: replace
 """
     )
@@ -129,8 +131,12 @@ hosts:
             SessionSpec(id=9, user="u", domain="D", station=0, admin=True, state="Listen",
                         client="C1", win_station="RDP-Tcp")
         ],
-        behaviour=Behaviour(False, "Disconnected", "silent", "error", "WmsCmdlets3", False, 250),
-        faults=Faults(False, 20, "Receive", True, True, True, True, True, [9, 10], "replace"),
+        behaviour=Behaviour(disconnected_listed=False, wms_state_when_disconnected="Disconnected",
+                            unknown_id="silent", already_disconnected="error", module_name="WmsCmdlets3",
+                            module_autoload=False, disconnect_ms=250),
+        faults=Faults(down=False, slow_ms=20, http_500="Receive", auth_failure=True, module_missing=True,
+                      access_denied=True, message_denied=True, disconnect_hangs=True, disconnect_noop=True, logoff_race=[9, 10],
+                      id_reuse=[ReusedId(9, "root", "D", True)], garbage_stdout="replace"),
     )
     assert parsed.needs_tls()
 

@@ -17,7 +17,7 @@ from ansible.plugins.shell.powershell import ShellModule, _parse_clixml
 
 from wmssim.host import powershell
 from wmssim.host.model import Host
-from wmssim.spec import Behaviour, Faults, HostSpec, SessionSpec
+from wmssim.spec import Behaviour, Faults, HostSpec, ReusedId, SessionSpec
 
 BOOTSTRAP = ("$ErrorActionPreference = 'Stop'\n$lines = @($input)\n"
              "& ([ScriptBlock]::Create((@($lines | Select-Object -Skip 1) -join \"`n\"))) $lines[0]\n")
@@ -524,3 +524,48 @@ def test_garbage_replace_writes_only_noise():
     assert ran.rc == 0 and ran.response is None
     assert '"agent":"multipoint.wms"' not in ran.stdout and ran.lines[0] == "Windows PowerShell"
     assert host.session(3).state == "Disconnected"  # the agent ran; only its output was lost
+
+
+# --- acting only on the user that was selected, within the deadline --------------------------
+
+
+@pytest.mark.parametrize("generation", ["2012", "2016", "none"])
+def test_an_id_now_used_by_another_user_is_left_alone(generation):
+    """Faults.id_reuse: bob logs off after the first read and root logs on as session 3."""
+    host = make_host(generation, faults=Faults(id_reuse=[ReusedId(3, "root", "LAB", True)]))
+    first = run_agent(host, inventory())
+    assert first.session(3)["user"] == "bob"
+    ran = run_agent(host, dict(disconnect([2, 3]), accounts=["LAB\\ALICE", "LAB\\bob"]))
+    assert ran.result(2)["action"] == "called" and ran.result(2)["error"] is None
+    assert ran.result(3) == {"id": 3, "action": "skipped", "reason": "user_changed", "what_if": False,
+                             "error": None, "response": None}
+    assert ran.session(3)["user"] == "root"
+    assert host.session(3).state == "Active" and host.session(2).state == "Disconnected"
+    kinds = [(e.session, e.kind) for e in host.events]
+    assert (3, "logoff") in kinds and (3, "logon") in kinds and (2, "state") in kinds
+
+
+def test_a_message_goes_only_to_the_user_that_was_selected():
+    host = make_host(faults=Faults(id_reuse=[ReusedId(3, "root", "LAB")]))
+    run_agent(host, inventory())
+    ran = run_agent(host, dict(message([2, 3]), accounts=["LAB\\alice", "LAB\\bob"]))
+    assert ran.result(3)["reason"] == "user_changed" and ran.result(2)["response"] == 32001
+    assert host.session(3).messages is None and host.session(2).messages
+
+
+@pytest.mark.parametrize("accounts", [["LAB\\alice"], "LAB\\alice", [1, 2]])
+def test_accounts_must_be_one_string_per_id(accounts):
+    ran = run_agent(make_host(), dict(disconnect([2, 3]), accounts=accounts))
+    assert ran.response["error"]["kind"] == "bad_request" and "accounts" in ran.response["error"]["message"]
+
+
+def test_hanging_2012_disconnects_share_one_deadline():
+    """Each call gets the time left; sessions whose turn comes after the deadline are not called."""
+    extra = tuple(SessionSpec(i, f"s{i}", "LAB", 0, state="Active") for i in range(10, 16))
+    host = make_host("2012", faults=Faults(disconnect_hangs=True), extra=extra)
+    ran = run_agent(host, disconnect([3, *range(10, 16)], timeout=2))
+    assert 1.9 <= ran.seconds < 2 + 2 + 1.5  # the timeout, the abandon grace, the re-read
+    errors = [ran.result(i)["error"] for i in [3, *range(10, 16)]]
+    assert all(e and e["type"] == "System.TimeoutException" for e in errors)
+    assert sum("not reached" in e["message"] for e in errors) >= 5
+    assert "not reached" not in errors[0]["message"]

@@ -68,6 +68,17 @@ class Behaviour:
 
 
 @dataclass
+class ReusedId:
+    """Faults.id_reuse: after the first read, the session with this id logs off and this user
+    logs on with the same id (what Windows may do with a freed session id)."""
+
+    id: int
+    user: str
+    domain: str = ""
+    admin: bool = False
+
+
+@dataclass
 class Faults:
     """Faults injected into one host."""
 
@@ -78,11 +89,17 @@ class Faults:
     auth_failure: bool = False  # every credential is rejected with 401
     module_missing: bool = False  # the MultiPoint module is not installed (any generation)
     access_denied: bool = False  # MultiPoint cmdlets and WTS calls fail: not an elevated admin
+    # Only WTSSendMessage is denied (the Message permission of the RDP listener was taken away):
+    # warnings fail, disconnecting works.
+    message_denied: bool = False
     disconnect_hangs: bool = False  # a disconnect never completes (callers must time out)
     disconnect_noop: bool = False  # a disconnect reports success but the session stays as it was
     # These session ids log off right after the first inventory the agent reads on this host
     # (the race between reading sessions and acting on them).
     logoff_race: list[int] = field(default_factory=list)
+    # These session ids are taken over by another user right after the first inventory the agent
+    # reads: the user that was read logs off, the one given here logs on with the same id.
+    id_reuse: list[ReusedId] = field(default_factory=list)
     garbage_stdout: str | None = None  # "prefix": noise before the output; "replace": noise only
 
 

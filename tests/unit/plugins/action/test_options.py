@@ -46,6 +46,19 @@ DISCONNECT_BAD = [
     ({"all": True, "users": [None]}, ["users", "string"]),
     ({"all": True, "exclude_admins": "sometimes"}, ["exclude_admins", "boolean"]),
     ({"all": True, "bogus": 1}, ["bogus", "Unsupported parameters"]),
+    # Values ansible would quietly turn into something else, named with plain type names.
+    ({"all": True, "exclude_users": {"LAB": "teacher"}}, ["exclude_users", "got a dictionary", "list"]),
+    ({"all": True, "exclude_users": [{"u": 1}]}, ["exclude_users", "got a dictionary inside the list", "a string"]),
+    ({"all": True, "timeout": [30]}, ["timeout", "got a list", "whole number"]),
+    ({"all": True, "timeout": 2.5}, ["timeout", "2.5 is not a whole number"]),
+    ({"all": True, "backend": ["wts"]}, ["backend", "got a list", "a string"]),
+    ({"all": True, "missing": True}, ["missing", "the boolean true", "a string"]),
+    ({"all": True, "exclude_admins": ["yes"]}, ["exclude_admins", "got a list", "true or false"]),
+    # An exclusion that could never match protects nobody.
+    ({"all": True, "exclude_users": ["LAB\teacher01".replace("\\t", "\t")]},
+     ["exclude_users", "control character (TAB)", "single quotes"]),
+    ({"all": True, "exclude_users": ["alice@lab.example.com"]}, ["exclude_users", "DNS domain", "LAB\\alice"]),
+    ({"all": True, "users": ["LAB\\alice@LAB"]}, ["users", "mixes forms"]),
 ]
 
 
@@ -72,6 +85,11 @@ MESSAGE_BAD = [
     ({"all": True, "text": "hi", "states": ["Disconnected"]}, ["states"]),
     ({"session_id": 2, "text": "hi", "exclude_admins": True}, ["exclude_admins", "session_id"]),
     ({"text": "hi"}, ["session_id", "all=true"]),
+    ({"all": True, "text": ["a", "b"]}, ["text", "got a list", "a string"]),
+    ({"all": True, "text": {"en": "hi"}}, ["text", "got a dictionary"]),
+    ({"all": True, "text": None}, ["text", "got null"]),
+    ({"all": True, "text": "hi", "title": ["x"]}, ["title", "got a list"]),
+    ({"all": True, "text": "hi", "title": "  "}, ["title", "blank", "Message from your administrator"]),
 ]
 
 
@@ -102,3 +120,24 @@ def test_session_info_rejects(args, expected):
     for part in expected:
         assert part in str(info.value)
     assert conn.requests == []
+
+
+def test_null_means_the_default():
+    """``title: null`` shows the default title, ``timeout: null`` waits the default time."""
+    seen = []
+
+    def answer(request):
+        seen.append(request)
+        from ansible_collections.multipoint.wms.tests.unit.replies import reply, result, session
+
+        sessions = [session(2, "alice")]
+        if request["action"] == "inventory":
+            return reply("inventory", sessions)
+        results = [result(i) for i in request["ids"]]
+        return reply(request["action"], sessions, results=results, after=sessions)
+
+    run_action("session_message", {"all": True, "text": "hi", "title": None, "missing": None}, ScriptedConnection(answer))
+    assert seen[-1]["title"] == "Message from your administrator"
+    run_action("session_disconnect", {"session_id": 2, "timeout": None, "backend": None}, ScriptedConnection(answer),
+               check_mode=True)
+    assert seen[-1]["timeout"] == 30 and seen[-1]["backend"] == "auto"

@@ -6,10 +6,8 @@ import json
 
 from ansible_collections.multipoint.wms.plugins.plugin_utils._report import (
     build_report,
-    write_report,
-)
-from ansible_collections.multipoint.wms.plugins.plugin_utils._report_task import (
     new_run_id,
+    write_report,
 )
 
 
@@ -24,14 +22,17 @@ HOSTVARS = {
         "sessions": [_s(2, "LAB\\a", "Active", "Disconnected", "disconnected"),
                      _s(3, "LAB\\b", "Disconnected", "Disconnected", "already_disconnected")],
         "excluded": [{"id": 4, "account": "LAB\\t", "state": "Active", "reason": "administrator (exclude_admins)"}],
-    }, "end_of_day_warning": {"changed": True, "sent": [2, 4]}},
-    "mps-unchanged": {"end_of_day_disconnect": {"changed": False, "failed": False, "sessions": [], "excluded": []},
+        "unmatched_exclusions": ["LAB\\teacher01", "*\\principal"],
+    }, "end_of_day_warning": {"changed": True, "sent": [2, 4], "sent_accounts": ["LAB\\a", "LAB\\t"]}},
+    "mps-unchanged": {"end_of_day_disconnect": {"changed": False, "failed": False, "sessions": [], "excluded": [],
+                                                "unmatched_exclusions": ["LAB\\teacher01"]},
                       "end_of_day_warning": {"skipped": True}},
     "mps-failed": {"end_of_day_disconnect": {
         "changed": True, "failed": True, "msg": "Failed to disconnect 1 of 2 targeted sessions: ...",
         "sessions": [_s(5, "LAB\\c", "Active", "Active", "timed_out", "did not finish within 5 s"),
                      _s(6, "LAB\\d", "Active", "Disconnected", "disconnected")],
-        "excluded": []}},
+        "excluded": [], "unmatched_exclusions": ["LAB\\teacher01", "*\\principal"]},
+        "end_of_day_warning": {"failed": True, "msg": "Access denied on mps-failed", "sent": [], "sent_accounts": []}},
     "mps-down": {"end_of_day_disconnect": {"unreachable": True, "msg": "Failed to connect to the host via winrm"},
                  "end_of_day_warning": {"unreachable": True, "msg": "Failed to connect"}},
     "mps-later": {},
@@ -51,10 +52,17 @@ def test_every_host_is_accounted_for():
     failed = next(h for h in report.hosts if h.name == "mps-failed")
     assert failed.reason.startswith("Failed to disconnect") and failed.failed[0]["id"] == 5
     down = next(h for h in report.hosts if h.name == "mps-down")
-    assert "winrm" in down.reason and down.notes == ["no warning was sent: the host was unreachable"]
+    assert "winrm" in down.reason and down.warning == "no warning was sent: the host was unreachable"
+    assert failed.warning == "disconnected without warning: Access denied on mps-failed"
+    assert next(h for h in report.hosts if h.name == "mps-changed").warned == ["LAB\\a", "LAB\\t"]
     lines = report.summary_lines()
     assert "6 hosts - 1 changed, 1 unchanged, 1 failed, 1 unreachable, 2 not run" in lines[0]
+    assert "2 warned" in lines[1]
     assert any(line.startswith("UNREACHABLE mps-down") for line in lines)
+    # Matched on no host whose sessions were read: only LAB\teacher01 (mps-unchanged has no principal pattern).
+    assert report.unmatched_exclusions() == ["LAB\\teacher01"]
+    assert any("matched no session on any host" in line and "LAB\\teacher01" in line for line in lines)
+    assert "WARNING mps-failed: disconnected without warning: Access denied on mps-failed" in lines
 
 
 def test_files_for_machines_and_people(tmp_path):
@@ -69,6 +77,10 @@ def test_files_for_machines_and_people(tmp_path):
         assert f"| {host} |" in md
     assert "LAB\\\\a" not in md and "LAB\\a" in md
     assert "check (nothing was changed)" in md
+    # Check-mode wording: nothing was sent, so nobody "was warned".
+    assert "| would warn |" in md and "Would warn: LAB\\a, LAB\\t" in md and "| warned |" not in md
+    assert data["exclusions_matched_nowhere"] == ["LAB\\teacher01"]
+    assert "would be disconnected without warning" in data["hosts"]["mps-failed"]["warning"]
     assert [p.name for p in tmp_path.iterdir()] and not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
 
 

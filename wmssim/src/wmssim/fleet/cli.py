@@ -83,8 +83,10 @@ behaviour keys: disconnected_listed (true|false), wms_state_when_disconnected ("
   text), unknown_id (error|silent), already_disconnected (noop|error), module_name (MultiPoint|
   WmsCmdlets|WmsCmdlets3), module_autoload (true|false), disconnect_ms.
 faults keys: down, slow_ms, http_500 (Create|Command|Send|Receive|Signal|Delete), auth_failure,
-  module_missing, access_denied, disconnect_hangs, disconnect_noop, logoff_race (list of ids),
-  garbage_stdout (prefix|replace).
+  module_missing, access_denied, message_denied (only WTSSendMessage is denied), disconnect_hangs,
+  disconnect_noop, logoff_race (list of ids),
+  id_reuse (list of {id, user, domain, admin}: after the agent's first read, that session's user
+  logs off and this one logs on with the same id), garbage_stdout (prefix|replace).
 An unknown key or a bad value stops the simulator with a message naming the host and the key.
 """
 

@@ -25,13 +25,14 @@ import yaml
 
 from ..spec import (
     AUTH_KINDS,
-    CONNECT_STATES,
-    GENERATIONS,
-    WS_ACTIONS,
     Behaviour,
+    CONNECT_STATES,
     Faults,
+    GENERATIONS,
     HostSpec,
+    ReusedId,
     SessionSpec,
+    WS_ACTIONS,
 )
 
 TOP_LEVEL_KEYS = ("description", "defaults", "hosts", "generate")
@@ -112,6 +113,22 @@ def _id_list(value: Any) -> list[int]:
     raise _BadValue
 
 
+def _reused_ids(value: Any) -> list[ReusedId]:
+    if not isinstance(value, list):
+        raise _BadValue
+    reused = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) - {"id", "user", "domain", "admin"} or not {"id", "user"} <= set(item):
+            raise _BadValue
+        session_id, user = item["id"], item["user"]
+        domain, admin = item.get("domain", ""), item.get("admin", False)
+        if (not isinstance(session_id, int) or isinstance(session_id, bool) or session_id < 1
+                or not isinstance(user, str) or not user or not isinstance(domain, str) or not isinstance(admin, bool)):
+            raise _BadValue
+        reused.append(ReusedId(session_id, user, domain, admin))
+    return reused
+
+
 def _quoted(options: tuple[str, ...]) -> str:
     return ", ".join(f'"{option}"' for option in options)
 
@@ -163,9 +180,11 @@ FAULT_RULES: dict[str, Rule] = {
     "auth_failure": Rule("true or false", _boolean),
     "module_missing": Rule("true or false", _boolean),
     "access_denied": Rule("true or false", _boolean),
+    "message_denied": Rule("true or false", _boolean),
     "disconnect_hangs": Rule("true or false", _boolean),
     "disconnect_noop": Rule("true or false", _boolean),
     "logoff_race": Rule("a list of session ids (whole numbers >= 0)", _id_list),
+    "id_reuse": Rule("a list of {id, user, domain, admin} mappings (id >= 1, user non-empty)", _reused_ids),
     "garbage_stdout": Rule(
         'null or one of "prefix", "replace"', _one_of(("prefix", "replace"), optional=True)
     ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 from dataclasses import dataclass
 
@@ -19,7 +20,6 @@ from . import cmdlets, errors
 from .cmdlets import Runspace
 from .errors import PSError
 
-ABANDON_GRACE_2012 = 5  # a 2012 call is abandoned after timeout + 5 s (section 6, step 2)
 
 # --- the request, read as the script's Read-AgentRequest reads it ------------------------------
 # The simulator's side of the protocol's vocabularies and limits. The collection keeps its own
@@ -43,9 +43,11 @@ REQUIRED_KEYS = {
     "disconnect": ("ids", "act_states", "timeout", "what_if"),
     "message": ("ids", "act_states", "title", "text", "display_seconds"),
 }
-OPTIONAL_KEYS = {"inventory": (), "disconnect": ("poll_ms",), "message": ()}
-KNOWN_KEYS = ("protocol", "action", "backend", "ids", "act_states", "timeout", "what_if", "poll_ms",
+OPTIONAL_KEYS = {"inventory": (), "disconnect": ("accounts", "poll_ms"), "message": ("accounts",)}
+KNOWN_KEYS = ("protocol", "action", "backend", "ids", "accounts", "act_states", "timeout", "what_if", "poll_ms",
               "title", "text", "display_seconds")
+# How long after the time left a 2012 call is abandoned (the script's $AbandonGraceMs).
+ABANDON_GRACE_MS = 2000
 
 
 class BadRequest(Exception):
@@ -119,6 +121,14 @@ def read_request(line: str | None) -> ReadRequest:
         if not isinstance(ids, list) or not ids:
             raise BadRequest("ids must be a non-empty array of integers", action)
         values["ids"] = [_integer(item, "ids", ID_RANGE, action) for item in ids]
+    if "accounts" in parsed:
+        accounts = parsed["accounts"]
+        if not isinstance(accounts, list) or len(accounts) != len(values["ids"]):
+            raise BadRequest("accounts must be an array of strings, one per id", action)
+        for item in accounts:
+            if not isinstance(item, str):
+                raise BadRequest("accounts must be a string", action)
+        values["accounts"] = list(accounts)
     if "act_states" in parsed:
         states = parsed["act_states"]
         if not isinstance(states, list) or not states:
@@ -165,6 +175,13 @@ def error_object(
 def exception_error(err: PSError) -> dict:
     """An Error of kind ``exception`` from what a cmdlet or API call raised."""
     return error_object("exception", err.type_name, err.message, err.category, err.fqid, err.win32)
+
+
+def account(session: dict) -> str:
+    """DOMAIN\\user as the controller writes it (the script's Get-SessionAccount)."""
+    if not session["user"]:
+        return ""
+    return f"{session['domain']}\\{session['user']}" if session["domain"] else session["user"]
 
 
 def abandoned(command: str, seconds: int) -> dict:
@@ -232,37 +249,52 @@ class _Run:
     def sort_ids(self, sessions: list[dict]) -> tuple[dict[int, dict], list[int]]:
         """Step 1: a result for each skipped id, and the targets in request order."""
         states = {s["id"]: s["connect_state"] for s in sessions}
+        owners = {s["id"]: account(s) for s in sessions}
         act_states = set(self.request["act_states"])
+        expected = self.request.get("accounts")
         results: dict[int, dict] = {}
         targets: list[int] = []
-        for session_id in self.request["ids"]:
+        for index, session_id in enumerate(self.request["ids"]):
             if session_id in results or session_id in targets:
                 continue
             if session_id not in states:
                 results[session_id] = _result(session_id, "skipped", "absent")
             elif states[session_id] not in act_states:
                 results[session_id] = _result(session_id, "skipped", "state")
+            elif expected is not None and owners[session_id].lower() != expected[index].lower():
+                results[session_id] = _result(session_id, "skipped", "user_changed")
             else:
                 targets.append(session_id)
         return results, targets
 
-    async def disconnect(self, targets: list[int], results: dict[int, dict]) -> None:
-        """Step 2: act on the targets with the backend's calls."""
+    async def disconnect(self, targets: list[int], results: dict[int, dict], began: float) -> None:
+        """Step 2: act on the targets with the backend's calls; ``began`` starts the deadline."""
         timeout = self.request["timeout"]
         what_if = self.request["what_if"]
         if self.backend == "multipoint-2012":
+            # One call per target, all within the request's deadline (the script's
+            # Invoke-MultiPointDisconnect2012): each gets the seconds left, rounded up.
             for session_id in targets:
+                left = began + timeout - time.monotonic()
+                if left <= 0:
+                    error = error_object(
+                        "exception", errors.TIMEOUT,
+                        f"not reached: the request's {timeout} s were used up before this session's turn; "
+                        "Disconnect-WmsSession was not called for it", "OperationTimeout")
+                    results[session_id] = _result(session_id, "called", what_if=what_if, error=error)
+                    continue
+                limit = left + ABANDON_GRACE_MS / 1000
                 cause = f"Disconnect-WmsSession -SessionId {session_id} (agent)"
                 call = cmdlets.disconnect_wms_session(
-                    self.rs, [session_id], timeout=timeout, what_if=what_if, cause=cause
+                    self.rs, [session_id], timeout=max(1, math.ceil(left)), what_if=what_if, cause=cause
                 )
                 try:
-                    errors = await asyncio.wait_for(call, timeout + ABANDON_GRACE_2012)
-                    error = exception_error(errors[0]) if errors else None
+                    raised = await asyncio.wait_for(call, limit)
+                    error = exception_error(raised[0]) if raised else None
                 except PSError as err:
                     error = exception_error(err)
                 except TimeoutError:
-                    error = abandoned("Disconnect-WmsSession", timeout + ABANDON_GRACE_2012)
+                    error = abandoned("Disconnect-WmsSession", round(limit))
                 results[session_id] = _result(session_id, "called", what_if=what_if, error=error)
         elif self.backend == "multipoint-2016":
             cause = f"Disconnect-WmsSession -SessionId {','.join(map(str, targets))} (agent)"
@@ -427,7 +459,7 @@ async def _answer(rs: Runspace, request_line: str | None, response: dict) -> Non
     results, targets = run.sort_ids(sessions)
     if request["action"] == "disconnect":
         began = time.monotonic()
-        await run.disconnect(targets, results)
+        await run.disconnect(targets, results, began)
         if not request["what_if"]:
             await run.wait_disconnected(targets, results, began)
     else:

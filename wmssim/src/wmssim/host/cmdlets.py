@@ -519,7 +519,7 @@ def wts_send_message(
 ) -> int:
     """``WTSSendMessage(..., MB_OK | MB_ICONINFORMATION, display_seconds, &response, FALSE)``:
     records the message on the session and answers IDASYNC. Needs the Message permission."""
-    if host.faults.access_denied:
+    if host.faults.access_denied or host.faults.message_denied:
         raise win32_error(ERROR_ACCESS_DENIED, "WTSSendMessageW")
     if not host.show_message(session_id, title, text, display_seconds, cause):
         raise win32_error(ERROR_CTX_WINSTATION_NOT_FOUND, "WTSSendMessageW")

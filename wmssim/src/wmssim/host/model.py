@@ -59,7 +59,7 @@ class Event:
     from_state: str | None
     to_state: str | None  # None: the session is gone (logged off)
     cause: str
-    kind: str  # "state", "logoff" or "message"
+    kind: str  # "state", "logoff", "logon" or "message"
 
     def to_dict(self) -> dict:
         stamp = datetime.fromtimestamp(self.time, timezone.utc).isoformat(timespec="milliseconds")
@@ -93,7 +93,7 @@ class Host:
         self.messages_by_action: dict[str, int] = {}
         self.commands = 0
         self.agent_requests: list[dict] = []
-        self._logoff_race_pending = bool(spec.faults.logoff_race)
+        self._logoff_race_pending = bool(spec.faults.logoff_race or spec.faults.id_reuse)
         self._add(Session(SERVICES_ID, "", "", None, "", False, DISCONNECTED, "Services", True))
         self._add(Session(LISTENER_ID, "", "", None, "", False, "Listen", "RDP-Tcp", True))
         seen: set[int] = set()
@@ -188,11 +188,22 @@ class Host:
         return True
 
     def after_agent_inventory(self) -> list[int]:
-        """Faults.logoff_race: the listed sessions log off, once, after the agent's first read."""
+        """Faults.logoff_race and id_reuse, once, after the agent's first read: the listed sessions
+        log off; for id_reuse another user logs on with the same id at once."""
         if not self._logoff_race_pending:
             return []
         self._logoff_race_pending = False
-        return [sid for sid in self.faults.logoff_race if self.log_off(sid, "fault: logoff_race")]
+        gone = [sid for sid in self.faults.logoff_race if self.log_off(sid, "fault: logoff_race")]
+        for reuse in self.faults.id_reuse:
+            old = self.sessions.get(reuse.id)
+            self.log_off(reuse.id, "fault: id_reuse")
+            station = old.station if old else 0
+            client = old.client if old else ""
+            win_station = old.win_station if old else derived_win_station(reuse.id, station or 0)
+            self._add(Session(reuse.id, reuse.user, reuse.domain, station, client, reuse.admin, "Active", win_station))
+            self.events.append(Event(time.time(), reuse.id, None, "Active", "fault: id_reuse", "logon"))
+            gone.append(reuse.id)
+        return gone
 
     # --- counters ------------------------------------------------------------------------------
     def count_message(self, action: str) -> None:
