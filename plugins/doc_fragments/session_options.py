@@ -52,4 +52,9 @@ options:
     type: str
     choices: [unreachable, fail]
     default: unreachable
+notes:
+  - "Verbosity: with C(-vvv) every call of the agent prints one line: the host, the action, the backend asked for
+    and the one used, the MultiPoint generation, the time it took (round trip and inside the agent) and the session
+    ids. With C(-vvvv) it also prints the request as sent (message texts cut short) and the agent's raw answer.
+    Nothing secret is printed at any level."
 """

@@ -26,6 +26,17 @@ options:
     type: list
     elements: str
     choices: [Active, Connected, ConnectQuery, Shadow, Disconnected, Idle, Listen, Reset, Down, Init]
+  diagnose:
+    description:
+      - Also return RV(diagnostics), what a first contact with a server needs to know - the PowerShell
+        and CLR versions, the language mode, whether the account is elevated, how the MultiPoint module was
+        found (name, path, version), the parameters of C(Get-WmsSession) and C(Disconnect-WmsSession) that
+        decided the generation, the shape of C(Get-WmsSession)'s output (container and the .NET type of each
+        property of the first session), the WTS API, the local Administrators group, and timings.
+      - Read-only like the rest of the module; the diagnostics are returned even when the request fails.
+      - C(playbooks/first_contact.yml) runs it on every host and writes a file to attach to a bug report.
+    type: bool
+    default: false
   include_system:
     description:
       - Also list sessions that are not user sessions - session 0 (services), listeners, and sessions
@@ -66,9 +77,32 @@ EXAMPLES = r"""
 - name: Everything, services session and listeners included
   multipoint.wms.session_info:
     include_system: true
+
+- name: First contact with a server - what it runs and how the agent sees it (read-only)
+  multipoint.wms.session_info:
+    diagnose: true
+  register: first_contact
 """
 
 RETURN = r"""
+diagnostics:
+  description: With O(diagnose=true), what the agent found on the host (see O(diagnose)).
+  returned: when O(diagnose=true) and the agent answered
+  type: dict
+  sample:
+    powershell_version: '5.1.14393.0'
+    clr_version: '4.0.30319.42000'
+    language_mode: FullLanguage
+    os_version: '10.0.14393.0'
+    elevated: true
+    module: {name: MultiPoint, version: '1.0.0.0', path: 'C:\Windows\system32\WindowsPowerShell\v1.0\Modules\MultiPoint\MultiPoint.psd1', found_by: Get-Command}
+    generation: '2016'
+    evidence: {get_wmssession: [SessionId, All, Server], disconnect_wmssession: [SessionId, All, Server, WhatIf, Confirm]}
+    wms_session_properties: {container: per_session, collection_type: null, count: 2,
+                             properties: [{name: SessionId, type: System.Int32}, {name: UserName, type: System.String}]}
+    wts: {available: true, sessions: 4, error: null}
+    administrators: {readable: true, complete: true, members: 3}
+    timings: {detect_ms: 420, wms_read_ms: 95, wts_ms: 3}
 unmatched_exclusions:
   description:
     - Patterns of O(exclude_users) that match no user session on this host. An exclusion that matches

@@ -9,12 +9,14 @@ outside the collection.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from ansible.errors import AnsibleConnectionFailure
+from ansible.utils.display import Display
 
 from ansible_collections.multipoint.wms.plugins.plugin_utils._protocol import (
     AGENT_NAME,
@@ -25,6 +27,8 @@ from ansible_collections.multipoint.wms.plugins.plugin_utils._sessions import Se
 _HERE = Path(__file__).resolve().parent
 _HEAD_CHARS = 300
 _STDERR_CHARS = 2000
+_TRACE_CHARS = 4000
+display = Display()
 
 
 class TransportError(Exception):
@@ -163,6 +167,7 @@ class AgentReply:
     after: list[Session]
     elapsed_ms: int
     noise: list[str] = field(default_factory=list)
+    diagnostics: dict | None = None
     # Indexes by id, so that a request with tens of thousands of ids is judged in linear time.
     _by_id: dict[int, Session] = field(init=False, repr=False, compare=False)
     _after_by_id: dict[int, Session] = field(init=False, repr=False, compare=False)
@@ -196,6 +201,7 @@ class AgentReply:
                 after=[Session.from_agent(s) for s in doc["after"]],
                 elapsed_ms=int(doc["elapsed_ms"]),
                 noise=noise,
+                diagnostics=doc.get("diagnostics"),
             )
         except (KeyError, TypeError, ValueError) as err:
             raise TransportError(f"the agent's answer does not follow protocol {PROTOCOL}: {err!r}") from None
@@ -223,8 +229,11 @@ def _head(text: str, limit: int) -> str:
 
 
 def parse_output(rc: int, stdout: str, stderr: str, host: str) -> AgentReply:
-    """Find the agent's document in stdout (its last line that is one), or explain what came back."""
-    lines = stdout.splitlines()
+    """Find the agent's document in stdout (its last line that is one), or explain what came back.
+
+    A byte-order mark (which some consoles put before the first output) is not part of any line.
+    """
+    lines = [line.lstrip("\ufeff") for line in stdout.splitlines()]
     for index in range(len(lines) - 1, -1, -1):
         line = lines[index].strip()
         if not line.startswith("{"):
@@ -274,12 +283,47 @@ def connection_runner(action_plugin, host: str) -> Runner:
     secrets = tuple(str(s) for s in (getattr(action_plugin._play_context, "password", None),) if s)
 
     def run(request: dict) -> AgentReply:
+        started = time.monotonic()
+        display.vvvv(f"multipoint.wms agent request: {trace_request(request)}", host=host)
         try:
             res = action_plugin._low_level_execute_command(command, in_data=build_stdin(request), sudoable=False)
         except AnsibleConnectionFailure as err:
             raise HostUnreachable(transport_message(err, host, secrets)) from None
         except Exception as err:  # pywinrm's and the connection plugin's errors: a failed request
             raise TransportError(transport_message(err, host, secrets)) from None
-        return parse_output(res["rc"], res["stdout"], res["stderr"], host)
+        display.vvvv(f"multipoint.wms agent answer (rc {res['rc']}): {_head(res['stdout'], _TRACE_CHARS)}"
+                     + (f" | stderr: {_head(res['stderr'], _TRACE_CHARS)}" if res["stderr"].strip() else ""),
+                     host=host)
+        reply = parse_output(res["rc"], res["stdout"], res["stderr"], host)
+        display.vvv(trace_call(request, reply, time.monotonic() - started), host=host)
+        return reply
 
     return run
+
+
+def trace_call(request: dict, reply: AgentReply, seconds: float) -> str:
+    """One line per agent call for -vvv: action, backend asked and used, generation, time, ids."""
+    ids = request.get("ids") or []
+    shown = id_text(ids)
+    outcome = "ok" if reply.ok else f"failed ({reply.error.kind if reply.error else '?'})"
+    return (f"multipoint.wms agent {request['action']}: backend {request['backend']} -> {reply.backend}, "
+            f"generation {reply.generation}, {outcome}, {seconds * 1000:.0f} ms round trip "
+            f"({reply.elapsed_ms} ms in the agent), {len(reply.sessions)} sessions read"
+            + (f", ids {shown}" if ids else ""))
+
+
+def trace_request(request: dict) -> str:
+    """The request for -vvvv: as sent, with message texts cut short (they may be long)."""
+    shown = dict(request)
+    for key in ("title", "text"):
+        if isinstance(shown.get(key), str) and len(shown[key]) > 40:
+            shown[key] = shown[key][:40] + f"... ({len(request[key])} characters)"
+    if len(shown.get("ids") or []) > 20:
+        shown["ids"] = id_text(shown["ids"])
+        shown.pop("accounts", None)
+    return json.dumps(shown, ensure_ascii=False)
+
+
+def id_text(ids: list[int], shown: int = 20) -> str:
+    text = ", ".join(str(i) for i in ids[:shown])
+    return text + (f" and {len(ids) - shown} more" if len(ids) > shown else "")

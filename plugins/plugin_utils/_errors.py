@@ -34,6 +34,11 @@ class HostFailure(Exception):
         self.facts = facts
 
 
+UNSUPPORTED_HOST_HINT = (
+    "the agent needs Windows PowerShell 3.0 or later in FullLanguage mode. On MultiPoint Server 2011 "
+    "(PowerShell 2.0) install WMF 3.0 or later; where an AppLocker or WDAC policy constrains the language, "
+    "allow the agent (see the README, 'Your first real server')"
+)
 ELEVATION_HINT = (
     "the account must be an elevated administrator on the host (a member of the local "
     "Administrators group; for a local account over WinRM, UAC remote restrictions must allow a "
@@ -73,6 +78,8 @@ def request_failure_message(reply: AgentReply, host: str, backend: str) -> str:
                 "RDS hosts"
             )
         return f"No MultiPoint module on {host}: {error.message}"
+    if error.kind == "unsupported_host":
+        return f"{host} cannot run the multipoint.wms agent: it found {error.message}; {UNSUPPORTED_HOST_HINT}"
     if error.kind == "unsupported_module":
         return (
             f"The MultiPoint module on {host} matches neither MultiPoint generation "

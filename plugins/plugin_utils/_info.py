@@ -12,6 +12,7 @@ from collections import Counter
 
 from ansible_collections.multipoint.wms.plugins.plugin_utils._agent import Runner
 from ansible_collections.multipoint.wms.plugins.plugin_utils._errors import (
+    HostFailure,
     checked,
     noise_warning,
 )
@@ -23,7 +24,15 @@ from ansible_collections.multipoint.wms.plugins.plugin_utils._protocol import (
 
 def run_info(run: Runner, opts: InfoOptions, host: str) -> dict:
     """One agent command; everything else happens here on the controller."""
-    reply = checked(run(inventory_request(opts.backend)), host, opts.backend)
+    reply = run(inventory_request(opts.backend, diagnose=opts.diagnose))
+    if opts.diagnose and not reply.ok:
+        # The diagnostics are what a failed first contact needs most: keep them in the failure.
+        try:
+            checked(reply, host, opts.backend)
+        except HostFailure as err:
+            err.facts["diagnostics"] = reply.diagnostics
+            raise
+    reply = checked(reply, host, opts.backend)
     sessions = sorted(reply.sessions, key=lambda s: s.id)
     warnings = []
     if opts.session_ids is not None:
@@ -60,6 +69,8 @@ def run_info(run: Runner, opts: InfoOptions, host: str) -> dict:
                                  if not any(p.matches(s) for s in sessions if not s.system_kind())],
         "notes": [note] if (note := reply.fallback_note(opts.backend)) else [],
     }
+    if opts.diagnose:
+        result["diagnostics"] = reply.diagnostics
     noise = noise_warning(reply, host)
     if noise:
         warnings.append(noise)

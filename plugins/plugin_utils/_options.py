@@ -64,6 +64,7 @@ DISCONNECT_SPEC = {
 INFO_SPEC = {
     "session_id": {"type": "list", "elements": "int"},
     "include_system": {"type": "bool", "default": False},
+    "diagnose": {"type": "bool", "default": False},
     "backend": {"type": "str", "default": "auto", "choices": list(BACKENDS)},
     **_filter_spec(CONNECT_STATES, None),
 }
@@ -243,6 +244,7 @@ class InfoOptions:
     include_system: bool
     backend: str
     on_unreachable: str
+    diagnose: bool = False
 
 
 @dataclass(frozen=True)
@@ -283,6 +285,7 @@ def info_options(params: Mapping, given: Mapping) -> InfoOptions:
         include_system=bool(params["include_system"]),
         backend=params["backend"],
         on_unreachable=params["on_unreachable"],
+        diagnose=bool(params["diagnose"]),
     )
 
 

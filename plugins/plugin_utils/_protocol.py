@@ -30,7 +30,7 @@ CONNECT_STATES = (
 )
 RESULT_ACTIONS = ("called", "skipped", "checked")
 SKIP_REASONS = ("absent", "state", "user_changed")
-ERROR_KINDS = ("module_missing", "unsupported_module", "bad_request", "exception")
+ERROR_KINDS = ("module_missing", "unsupported_module", "unsupported_host", "bad_request", "exception")
 
 SESSION_ID_RANGE = (1, 2147483647)
 TIMEOUT_RANGE = (1, 3600)
@@ -105,6 +105,9 @@ REQUEST_FIELDS = (
           "seconds: `-TimeoutInSecond` on MultiPoint 2012, and the deadline for the wait until the sessions "
           "are Disconnected", bounds=TIMEOUT_RANGE),
     Field("what_if", "boolean", ("disconnect",), True, "`true`: call the cmdlet with `-WhatIf`; nothing may change"),
+    Field("diagnose", "boolean", ("inventory",), False,
+          "`true`: also answer with `diagnostics` (what the host runs, how the MultiPoint module was found, the "
+          "shape of `Get-WmsSession`'s output, timings); reads only, like every inventory"),
     Field("poll_ms", "integer", ("disconnect",), False,
           f"how often to re-read connect states while waiting (default {DEFAULT_POLL_MS})", bounds=POLL_MS_RANGE),
     Field("title", "string", ("message",), True, "message box title"),
@@ -136,9 +139,9 @@ def request(action: str, backend: str, **values: object) -> dict:
     return doc
 
 
-def inventory_request(backend: str) -> dict:
-    """Read every session."""
-    return request("inventory", backend)
+def inventory_request(backend: str, diagnose: bool = False) -> dict:
+    """Read every session (and, with ``diagnose``, describe the host)."""
+    return request("inventory", backend, diagnose=True if diagnose else None)
 
 
 def disconnect_request(backend: str, ids: list[int], act_states: tuple[str, ...], timeout: int,
@@ -235,7 +238,34 @@ def schema() -> dict:
         "sessions": {"type": "array", "items": {"$ref": "#/$defs/session"}},
         "results": {"type": "array", "items": {"$ref": "#/$defs/result"}},
         "after": {"type": "array", "items": {"$ref": "#/$defs/session"}},
+        "diagnostics": _nullable({"$ref": "#/$defs/diagnostics"}),
         "elapsed_ms": {"type": "integer", "minimum": 0},
+    })
+    strings = {"type": "array", "items": {"type": "string"}}
+    diagnostics = _obj({
+        "powershell_version": {"type": "string"},
+        "clr_version": {"type": "string"},
+        "language_mode": {"type": "string"},
+        "os_version": {"type": "string"},
+        "elevated": {"type": ["boolean", "null"]},
+        "module": _nullable(_obj({
+            "name": {"type": "string"}, "version": {"type": "string"}, "path": {"type": ["string", "null"]},
+            "found_by": {"type": "string"},
+        })),
+        "generation": {"enum": [*GENERATIONS, "unsupported", None]},
+        "evidence": _obj({"get_wmssession": _nullable(strings), "disconnect_wmssession": _nullable(strings)}),
+        "wms_session_properties": _nullable(_obj({
+            "container": {"enum": ["per_session", "collection"]},
+            "collection_type": {"type": ["string", "null"]},
+            "count": {"type": "integer", "minimum": 0},
+            "properties": {"type": "array", "items": _obj({"name": {"type": "string"}, "type": {"type": "string"}})},
+        })),
+        "wts": _obj({"available": {"type": "boolean"}, "sessions": {"type": ["integer", "null"]},
+                     "error": {"type": ["string", "null"]}}),
+        "administrators": _obj({"readable": {"type": "boolean"}, "complete": {"type": ["boolean", "null"]},
+                                "members": {"type": ["integer", "null"]}}),
+        "timings": _obj({"detect_ms": {"type": "integer"}, "wms_read_ms": {"type": "integer"},
+                         "wts_ms": {"type": "integer"}}),
     })
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -248,6 +278,7 @@ def schema() -> dict:
             "result": result,
             "request": _request_schema(),
             "response": response,
+            "diagnostics": diagnostics,
         },
     }
 

@@ -36,7 +36,10 @@ $WmsReadLimitMs = 30000
 # time left, rounded up): the small fixed overhead a disconnect request may take past its timeout.
 $AbandonGraceMs = 2000
 # Per-run state: the P/Invoke type and the local Administrators members, read once.
-$AgentState = @{ wts = $null; admin_read = $false; admin_sids = $null }
+$AgentState = @{ wts = $null; admin_read = $false; admins = $null }
+# How many groups nested in Administrators are expanded at most (a loop or a huge tree stops here,
+# and the administrator status of users not found is then unknown).
+$AdminGroupLimit = 200
 
 # ---------------------------------------------------------------------------------------------
 # Records written to the response (only [ordered] dictionaries are written; see Add-JsonValue)
@@ -87,7 +90,7 @@ function New-AgentResponse {
     return [ordered]@{
         agent = 'multipoint.wms'; protocol = 1; action = $null; ok = $true; error = $null
         host = (Get-HostInfo); generation = $null; module = $null; backend = $null
-        sessions = @(); results = @(); after = @(); elapsed_ms = 0
+        sessions = @(); results = @(); after = @(); diagnostics = $null; elapsed_ms = 0
     }
 }
 
@@ -287,7 +290,7 @@ function Read-AgentRequest {
     if ($null -eq $parsed -or $parsed -isnot [System.Management.Automation.PSCustomObject]) {
         Stop-Agent -Kind 'bad_request' -Message 'the request is not a JSON object'
     }
-    $known = @('protocol', 'action', 'backend', 'ids', 'accounts', 'act_states', 'timeout', 'what_if', 'poll_ms', 'title', 'text', 'display_seconds')
+    $known = @('protocol', 'action', 'backend', 'ids', 'accounts', 'act_states', 'timeout', 'what_if', 'diagnose', 'poll_ms', 'title', 'text', 'display_seconds')
     $raw = @{}
     $unknown = New-Object -TypeName 'System.Collections.Generic.List[string]'
     foreach ($property in $parsed.PSObject.Properties) {
@@ -319,7 +322,9 @@ function Read-AgentRequest {
 
     $required = @()
     $optional = @()
-    if ($action -eq 'disconnect') {
+    if ($action -eq 'inventory') {
+        $optional = @('diagnose')
+    } elseif ($action -eq 'disconnect') {
         $required = @('ids', 'act_states', 'timeout', 'what_if')
         $optional = @('accounts', 'poll_ms')
     } elseif ($action -eq 'message') {
@@ -342,13 +347,14 @@ function Read-AgentRequest {
         ids = (New-Object -TypeName 'System.Collections.Generic.List[long]')
         accounts = $null
         act_states = (New-Object -TypeName 'System.Collections.Generic.List[string]')
-        timeout = 0; what_if = $false; poll_ms = 250; title = ''; text = ''; display_seconds = 0
+        timeout = 0; what_if = $false; diagnose = $false; poll_ms = 250; title = ''; text = ''; display_seconds = 0
     }
     if ($raw.ContainsKey('ids')) { $request['ids'] = Read-JsonIdList -Value $raw['ids'] }
     if ($raw.ContainsKey('accounts')) { $request['accounts'] = Read-JsonAccountList -Value $raw['accounts'] -Count $request['ids'].Count }
     if ($raw.ContainsKey('act_states')) { $request['act_states'] = Read-JsonStateList -Value $raw['act_states'] }
     if ($raw.ContainsKey('timeout')) { $request['timeout'] = [int](Read-JsonInteger -Value $raw['timeout'] -Key 'timeout' -Minimum 1 -Maximum 3600) }
     if ($raw.ContainsKey('what_if')) { $request['what_if'] = Read-JsonBoolean -Value $raw['what_if'] -Key 'what_if' }
+    if ($raw.ContainsKey('diagnose')) { $request['diagnose'] = Read-JsonBoolean -Value $raw['diagnose'] -Key 'diagnose' }
     if ($raw.ContainsKey('poll_ms')) { $request['poll_ms'] = [int](Read-JsonInteger -Value $raw['poll_ms'] -Key 'poll_ms' -Minimum 50 -Maximum 5000) }
     if ($raw.ContainsKey('title')) { $request['title'] = Read-JsonString -Value $raw['title'] -Key 'title' }
     if ($raw.ContainsKey('text')) { $request['text'] = Read-JsonString -Value $raw['text'] -Key 'text' }
@@ -617,38 +623,83 @@ function Send-WtsMessage {
 # ---------------------------------------------------------------------------------------------
 # Local Administrators (is_admin on the WTS backend)
 
-function Get-LocalAdminSids {
-    # SIDs of the direct members of the local Administrators group, or $null when they cannot be
-    # read. The group is found by its well-known SID; its name is localized.
+function Get-GroupMembers {
+    # The direct members of a group, through ADSI's WinNT provider: SID, whether it is a group, and
+    # its ADsPath (WinNT://MACHINE/Name for a local group, WinNT://DOMAIN/Name for a domain one).
+    param([string]$Path)
+    $group = New-Object -TypeName System.DirectoryServices.DirectoryEntry -ArgumentList $Path
+    $members = New-Object -TypeName 'System.Collections.Generic.List[object]'
+    $get = [System.Reflection.BindingFlags]::GetProperty
+    foreach ($member in @($group.psbase.Invoke('Members'))) {
+        $kind = $member.GetType()
+        $bytes = [byte[]]$kind.InvokeMember('objectSid', $get, $null, $member, $null)
+        $class = [string]$kind.InvokeMember('Class', $get, $null, $member, $null)
+        $memberPath = [string]$kind.InvokeMember('ADsPath', $get, $null, $member, $null)
+        $sid = New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList $bytes, 0
+        $members.Add(@{ sid = $sid.Value; group = ($class -eq 'Group'); path = $memberPath })
+    }
+    return ,$members
+}
+
+function Get-LocalAdminSet {
+    # Every SID that is an administrator through the local Administrators group (S-1-5-32-544,
+    # found by its well-known SID: its name is localized), its nested local groups and the domain
+    # groups the WinNT provider can expand, without the AD module. complete is $false when some
+    # group could not be expanded: a user not found may still be an administrator through it.
+    # $null when the Administrators group itself cannot be read.
     if ($AgentState['admin_read']) {
-        return ,$AgentState['admin_sids']
+        return $AgentState['admins']
     }
     $AgentState['admin_read'] = $true
+    $sids = New-Object -TypeName 'System.Collections.Generic.Dictionary[string,bool]'
+    $complete = $true
     try {
         $groupSid = New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-32-544'
         $account = $groupSid.Translate([System.Security.Principal.NTAccount]).Value
         $groupName = $account.Substring($account.LastIndexOf('\') + 1)
-        $group = New-Object -TypeName System.DirectoryServices.DirectoryEntry -ArgumentList ('WinNT://' + $env:COMPUTERNAME + '/' + $groupName + ',group')
-        $sids = New-Object -TypeName 'System.Collections.Generic.List[string]'
-        foreach ($member in @($group.psbase.Invoke('Members'))) {
-            $bytes = [byte[]]$member.GetType().InvokeMember('objectSid', [System.Reflection.BindingFlags]::GetProperty, $null, $member, $null)
-            $sid = New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList $bytes, 0
-            $sids.Add($sid.Value)
-        }
-        $AgentState['admin_sids'] = $sids
+        $root = 'WinNT://' + $env:COMPUTERNAME + '/' + $groupName + ',group'
+        $members = Get-GroupMembers -Path $root
     } catch {
-        $AgentState['admin_sids'] = $null
+        $AgentState['admins'] = $null
+        return $null
     }
-    return ,$AgentState['admin_sids']
+    $pending = New-Object -TypeName 'System.Collections.Generic.Queue[object]'
+    $pending.Enqueue($members)
+    $seen = New-Object -TypeName 'System.Collections.Generic.Dictionary[string,bool]'
+    $seen[$root] = $true
+    while ($pending.Count -gt 0) {
+        $list = $pending.Dequeue()
+        foreach ($member in $list) {
+            $sids[$member['sid']] = $true
+            if (-not $member['group'] -or $seen.ContainsKey($member['path'])) {
+                continue
+            }
+            $seen[$member['path']] = $true
+            if ($seen.Count -gt $AdminGroupLimit) {
+                $complete = $false
+                continue
+            }
+            try {
+                $pending.Enqueue((Get-GroupMembers -Path $member['path']))
+            } catch {
+                # A well-known or domain group the host cannot expand (no domain controller, no
+                # rights): who is inside stays unknown.
+                $complete = $false
+            }
+        }
+    }
+    $AgentState['admins'] = @{ sids = $sids; complete = $complete }
+    return $AgentState['admins']
 }
 
 function Test-LocalAdmin {
-    # $true / $false, or $null when unknown (no user, members or account not resolvable).
+    # $true / $false, or $null when unknown: no user, the group or the account cannot be read,
+    # or the user was not found and some nested group could not be expanded.
     param([string]$Domain, [string]$User)
     if ([string]::IsNullOrEmpty($User)) {
         return $null
     }
-    $admins = Get-LocalAdminSids
+    $admins = Get-LocalAdminSet
     if ($null -eq $admins) {
         return $null
     }
@@ -662,7 +713,13 @@ function Test-LocalAdmin {
     } catch {
         return $null
     }
-    return ($admins -contains $sid)
+    if ($admins['sids'].ContainsKey($sid)) {
+        return $true
+    }
+    if ($admins['complete']) {
+        return $false
+    }
+    return $null
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -701,35 +758,42 @@ function Close-NestedShell {
     try { $Shell.Dispose() } catch { $null = $_ }
 }
 
-function Get-MultiPointShell {
-    # A [PowerShell] on the MultiPoint runspace, which is opened (and the module imported) on
-    # first use, and again after a call on it was abandoned.
+function New-MultiPointRunspace {
+    $state = [System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
+    $runspace = [System.Management.Automation.Runspaces.RunspaceFactory]::CreateRunspace($state)
+    $runspace.ApartmentState = [System.Threading.Thread]::CurrentThread.GetApartmentState()
+    $runspace.ThreadOptions = [System.Management.Automation.Runspaces.PSThreadOptions]::ReuseThread
+    $runspace.Open()
+    return $runspace
+}
+
+function New-MultiPointShell {
     param([hashtable]$Wms)
-    if ($null -eq $Wms['runspace']) {
-        $state = [System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
-        $runspace = [System.Management.Automation.Runspaces.RunspaceFactory]::CreateRunspace($state)
-        $runspace.ApartmentState = [System.Threading.Thread]::CurrentThread.GetApartmentState()
-        $runspace.ThreadOptions = [System.Management.Automation.Runspaces.PSThreadOptions]::ReuseThread
-        $runspace.Open()
-        if (-not [string]::IsNullOrEmpty($Wms['module_name'])) {
-            $import = [System.Management.Automation.PowerShell]::Create()
-            $import.Runspace = $runspace
-            [void]$import.AddCommand('Import-Module').AddParameter('Name', $Wms['module_name']).AddParameter('ErrorAction', 'Stop')
-            $outcome = Invoke-NestedPipeline -Shell $import -LimitMs $WmsReadLimitMs
-            if ($outcome['timed_out']) {
-                throw (New-TimeoutException -Message ('Import-Module ' + $Wms['module_name'] + ' did not return within ' + ($WmsReadLimitMs / 1000) + ' s'))
-            }
-            Close-NestedShell -Shell $import
-            if ($outcome['errors'].Count -gt 0) {
-                try { $runspace.Dispose() } catch { $null = $_ }
-                throw $outcome['errors'][0]
-            }
-        }
-        $Wms['runspace'] = $runspace
-    }
     $shell = [System.Management.Automation.PowerShell]::Create()
     $shell.Runspace = $Wms['runspace']
     return $shell
+}
+
+function Get-MultiPointShell {
+    # A [PowerShell] on the MultiPoint runspace. The runspace is opened by detection (which
+    # imports the module there, once); after a call on it was abandoned it is opened again and
+    # the module loaded from where detection found it: its file (never its name, which could
+    # find another copy) or its snap-in.
+    param([hashtable]$Wms)
+    if ($null -eq $Wms['runspace']) {
+        $Wms['runspace'] = New-MultiPointRunspace
+        $load = New-MultiPointShell -Wms $Wms
+        if (-not [string]::IsNullOrEmpty($Wms['module_path'])) {
+            [void]$load.AddCommand('Import-Module').AddParameter('Name', $Wms['module_path']).AddParameter('ErrorAction', 'Stop')
+            $null = Invoke-MultiPointRead -Wms $Wms -Shell $load -What ('Import-Module ' + $Wms['module_path'])
+        } elseif (-not [string]::IsNullOrEmpty($Wms['snapin'])) {
+            [void]$load.AddCommand('Add-PSSnapin').AddParameter('Name', $Wms['snapin']).AddParameter('ErrorAction', 'Stop')
+            $null = Invoke-MultiPointRead -Wms $Wms -Shell $load -What ('Add-PSSnapin ' + $Wms['snapin'])
+        } else {
+            Close-NestedShell -Shell $load
+        }
+    }
+    return (New-MultiPointShell -Wms $Wms)
 }
 
 function Close-MultiPointRunspace {
@@ -744,9 +808,30 @@ function Close-MultiPointRunspace {
     }
 }
 
+function Add-PipelineObject {
+    # One object a MultiPoint read wrote: a collection written as one object (the 2016 help says
+    # Get-WmsSession "returns WmsSession collection as PSObject collection") is taken apart.
+    param($Objects, $Item, [hashtable]$Shape)
+    $base = $Item
+    if ($Item -is [System.Management.Automation.PSObject]) {
+        $base = $Item.BaseObject
+    }
+    if ($base -is [System.Collections.IEnumerable] -and $base -isnot [string] -and $base -isnot [System.Collections.IDictionary]) {
+        $Shape['container'] = 'collection'
+        $Shape['type'] = $base.GetType().FullName
+        foreach ($inner in $base) {
+            $Objects.Add($inner)
+        }
+        return
+    }
+    $Objects.Add($Item)
+}
+
 function Invoke-MultiPointRead {
-    # Runs a reading pipeline on the MultiPoint runspace; any error fails the request.
-    param([hashtable]$Wms, [System.Management.Automation.PowerShell]$Shell, [string]$What)
+    # Runs a pipeline on the MultiPoint runspace within $WmsReadLimitMs; any error fails the
+    # request. Returns the objects written, collections taken apart; Shape (if given) tells how
+    # they came: 'per_session' (one object each) or 'collection' (and its type).
+    param([hashtable]$Wms, [System.Management.Automation.PowerShell]$Shell, [string]$What, [hashtable]$Shape)
     $outcome = Invoke-NestedPipeline -Shell $Shell -LimitMs $WmsReadLimitMs
     if ($outcome['timed_out']) {
         $Wms['runspace'] = $null
@@ -756,61 +841,102 @@ function Invoke-MultiPointRead {
     if ($outcome['errors'].Count -gt 0) {
         throw $outcome['errors'][0]
     }
+    if ($null -eq $Shape) {
+        $Shape = @{ container = $null; type = $null }
+    }
+    $Shape['container'] = 'per_session'
+    $Shape['type'] = $null
     $objects = New-Object -TypeName 'System.Collections.Generic.List[object]'
     if ($null -ne $outcome['output']) {
         foreach ($item in $outcome['output']) {
-            $objects.Add($item)
+            Add-PipelineObject -Objects $objects -Item $item -Shape $Shape
         }
     }
     return ,$objects
 }
 
 # ---------------------------------------------------------------------------------------------
-# Generation detection (protocol section 5), in the agent's own runspace
+# Generation detection (protocol section 5), in the MultiPoint runspace, time-limited
 
-function Get-DisconnectCommand {
-    $found = @(Get-Command -Name 'Disconnect-WmsSession' -ErrorAction SilentlyContinue)
+function Get-MultiPointCommand {
+    # Get-Command in the MultiPoint runspace (auto-loading may import the module); $null if absent.
+    param([hashtable]$Wms, [string]$Name)
+    $shell = New-MultiPointShell -Wms $Wms
+    [void]$shell.AddCommand('Get-Command').AddParameter('Name', $Name).AddParameter('ErrorAction', 'SilentlyContinue')
+    $found = Invoke-MultiPointRead -Wms $Wms -Shell $shell -What ('Get-Command ' + $Name)
     if ($found.Count -eq 0) {
         return $null
     }
     return $found[0]
 }
 
+function Get-ParameterNames {
+    param($Command)
+    $names = New-Object -TypeName 'System.Collections.Generic.List[string]'
+    if ($null -ne $Command) {
+        foreach ($key in $Command.Parameters.Keys) {
+            $names.Add([string]$key)
+        }
+    }
+    return ,$names
+}
+
 function Find-MultiPointModule {
-    # generation: '2012', '2016', 'none' or 'unsupported'. The operating system version is never
-    # used: only the cmdlet's parameters tell the generations apart.
-    $found = @{ generation = 'none'; module = $null; module_name = $null; detail = '' }
-    $command = Get-DisconnectCommand
+    # Fills Wms (the MultiPoint runspace and where the module was found) and returns what was
+    # found. generation: '2012', '2016', 'none' or 'unsupported'. The operating system version is
+    # never used: only the cmdlet's parameters tell the generations apart.
+    param([hashtable]$Wms)
+    $found = @{ generation = 'none'; module = $null; detail = ''; found_by = $null; path = $null; get_parameters = $null; disconnect_parameters = $null }
+    $Wms['runspace'] = New-MultiPointRunspace
+    $command = Get-MultiPointCommand -Wms $Wms -Name 'Disconnect-WmsSession'
+    $found['found_by'] = 'Get-Command'
     if ($null -eq $command) {
         $failures = New-Object -TypeName 'System.Collections.Generic.List[string]'
         foreach ($name in @('MultiPoint', 'WmsCmdlets', 'WmsCmdlets3')) {
             $loaded = $false
             try {
-                Import-Module -Name $name -ErrorAction Stop -WarningAction SilentlyContinue
+                $import = New-MultiPointShell -Wms $Wms
+                [void]$import.AddCommand('Import-Module').AddParameter('Name', $name).AddParameter('ErrorAction', 'Stop').AddParameter('WarningAction', 'SilentlyContinue')
+                $null = Invoke-MultiPointRead -Wms $Wms -Shell $import -What ('Import-Module ' + $name)
                 $loaded = $true
             } catch {
+                if ($null -eq $Wms['runspace']) {
+                    throw
+                }
                 $failures.Add($name + ': ' + $_.Exception.Message)
             }
-            if ($loaded) { break }
+            if ($loaded) {
+                $found['found_by'] = 'Import-Module ' + $name
+                break
+            }
         }
-        $command = Get-DisconnectCommand
+        $command = Get-MultiPointCommand -Wms $Wms -Name 'Disconnect-WmsSession'
         $found['detail'] = ($failures -join ' | ')
     }
     if ($null -eq $command) {
+        $found['found_by'] = $null
         return $found
     }
+    $found['disconnect_parameters'] = Get-ParameterNames -Command $command
+    $found['get_parameters'] = Get-ParameterNames -Command (Get-MultiPointCommand -Wms $Wms -Name 'Get-WmsSession')
     if ($null -ne $command.Module) {
-        $found['module_name'] = [string]$command.Module.Name
+        $Wms['module_path'] = [string]$command.Module.Path
+        $found['path'] = $Wms['module_path']
         $found['module'] = New-ModuleRecord -Name $command.Module.Name -Version ([string]$command.Module.Version)
+    } elseif ($null -ne $command.PSSnapIn) {
+        # Cmdlets from a snap-in have no module: it is loaded again by its name.
+        $Wms['snapin'] = [string]$command.PSSnapIn.Name
+        $found['found_by'] = 'snap-in ' + $Wms['snapin']
+        $found['module'] = New-ModuleRecord -Name $command.PSSnapIn.Name -Version ([string]$command.PSSnapIn.Version)
     }
-    $parameters = $command.Parameters
-    if ($parameters.ContainsKey('TimeoutInSecond')) {
+    $parameters = $found['disconnect_parameters']
+    if ($parameters -contains 'TimeoutInSecond') {
         $found['generation'] = '2012'
-    } elseif ($parameters.ContainsKey('All') -or $parameters.ContainsKey('Server')) {
+    } elseif ($parameters -contains 'All' -or $parameters -contains 'Server') {
         $found['generation'] = '2016'
     } else {
         $found['generation'] = 'unsupported'
-        $found['detail'] = 'Disconnect-WmsSession has neither TimeoutInSecond (2012) nor All/Server (2016); its parameters: ' + (@($parameters.Keys) -join ', ')
+        $found['detail'] = 'Disconnect-WmsSession has neither TimeoutInSecond (2012) nor All/Server (2016); its parameters: ' + ($parameters -join ', ')
     }
     return $found
 }
@@ -822,7 +948,11 @@ function Resolve-AgentBackend {
         $Response['backend'] = 'wts'
         return
     }
-    $found = Find-MultiPointModule
+    $Context['wms'] = @{ runspace = $null; module_path = $null; snapin = $null; shape = $null; objects = $null }
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
+    $found = Find-MultiPointModule -Wms $Context['wms']
+    $Context['found'] = $found
+    $Context['detect_ms'] = [long]$clock.ElapsedMilliseconds
     if ($found['generation'] -eq 'unsupported') {
         $Response['module'] = $found['module']
         Stop-Agent -Kind 'unsupported_module' -Message $found['detail']
@@ -840,9 +970,6 @@ function Resolve-AgentBackend {
         $Context['backend'] = 'multipoint-2016'
     }
     $Response['backend'] = $Context['backend']
-    if ($Context['backend'] -ne 'wts') {
-        $Context['wms'] = @{ module_name = $found['module_name']; runspace = $null }
-    }
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -853,7 +980,9 @@ function Read-MultiPointSessions2012 {
     param([hashtable]$Wms)
     $shell = Get-MultiPointShell -Wms $Wms
     [void]$shell.AddCommand('Get-WmsSession')
-    $objects = Invoke-MultiPointRead -Wms $Wms -Shell $shell -What 'Get-WmsSession'
+    $Wms['shape'] = @{ container = $null; type = $null }
+    $objects = Invoke-MultiPointRead -Wms $Wms -Shell $shell -What 'Get-WmsSession' -Shape $Wms['shape']
+    $Wms['objects'] = $objects
     return ,(ConvertTo-SessionIndex -Objects $objects -IdProperty 'Id')
 }
 
@@ -906,7 +1035,9 @@ function Read-MultiPointSessions2016 {
     param([hashtable]$Wms)
     $shell = Get-MultiPointShell -Wms $Wms
     [void]$shell.AddCommand('Get-WmsSession').AddParameter('All', $true)
-    $objects = Invoke-MultiPointRead -Wms $Wms -Shell $shell -What 'Get-WmsSession -All'
+    $Wms['shape'] = @{ container = $null; type = $null }
+    $objects = Invoke-MultiPointRead -Wms $Wms -Shell $shell -What 'Get-WmsSession -All' -Shape $Wms['shape']
+    $Wms['objects'] = $objects
     return ,(ConvertTo-SessionIndex -Objects $objects -IdProperty 'SessionId')
 }
 
@@ -979,6 +1110,10 @@ function ConvertTo-SessionIndex {
     $index = New-Object -TypeName 'System.Collections.Generic.Dictionary[long,object]'
     foreach ($item in $Objects) {
         $value = Get-ObjectProperty -Item $item -Name $IdProperty
+        # Int32 or UInt32 as documented per generation, or a number written as text.
+        if ($value -is [string] -and $value -match '^[0-9]{1,10}$') {
+            $value = [long]$value
+        }
         if (-not (Test-IntegerValue -Value $value)) {
             # A wrong guess about the module must be loud, not a silently empty join.
             $names = New-Object -TypeName 'System.Collections.Generic.List[string]'
@@ -1019,11 +1154,15 @@ function New-SessionFromWts {
         $domain = Get-WtsSessionText -SessionId $id -InfoClass 7
         $client = Get-WtsSessionText -SessionId $id -InfoClass 10
     } catch {
-        # A listener (RDP-Tcp) has no user, domain or client: if Windows will not describe it,
-        # that is no reason to fail the inventory. For any other session the error stands.
-        if ($Entry['state'] -ne 'Listen') {
+        # A listener (RDP-Tcp) or a window station that is down, initializing or resetting has no
+        # user: if Windows will not describe it, it is reported with an empty user rather than
+        # failing the inventory. For a user session the error stands.
+        if (@('Listen', 'Down', 'Init', 'Reset') -cnotcontains $Entry['state']) {
             throw
         }
+        $user = ''
+        $domain = ''
+        $client = ''
     }
     $isAdmin = $null
     if ($CheckAdmin) {
@@ -1032,18 +1171,43 @@ function New-SessionFromWts {
     return New-SessionRecord -Id $id -User $user -Domain $domain -Station $null -Client $client -IsAdmin $isAdmin -ConnectState $Entry['state'] -WmsState $null -WmsListed $false -WinStation $Entry['win_station']
 }
 
+function Assert-SameUser {
+    # The join of Get-WmsSession and the WTS API is by id only: for a joined session both must
+    # name the same user, or nothing on this host can be trusted to be the session it seems.
+    param($Record)
+    $wtsUser = ''
+    try {
+        $wtsUser = Get-WtsSessionText -SessionId $Record['id'] -InfoClass 5
+    } catch {
+        if (-not (Test-WtsSessionPresent -Id $Record['id'])) {
+            return
+        }
+        throw
+    }
+    $wmsUser = [string]$Record['user']
+    # MultiPoint may or may not write the domain in UserName: compare the user part.
+    $wmsShort = $wmsUser.Substring($wmsUser.LastIndexOf('\') + 1)
+    if ($wmsShort -ine $wtsUser) {
+        throw (New-InvalidOperation -Message ('Get-WmsSession and the WTS API name different users for session ' + $Record['id'] + ": MultiPoint says '" + $wmsUser + "', WTS says '" + $wtsUser + "'; the agent will not act on a host whose sessions it cannot match"))
+    }
+}
+
 function Read-Sessions {
     param([hashtable]$Context)
     $wmsIndex = $null
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
     if ($Context['backend'] -eq 'multipoint-2012') {
         $wmsIndex = Read-MultiPointSessions2012 -Wms $Context['wms']
     } elseif ($Context['backend'] -eq 'multipoint-2016') {
         $wmsIndex = Read-MultiPointSessions2016 -Wms $Context['wms']
     }
+    $Context['wms_read_ms'] = [long]$clock.ElapsedMilliseconds
     $sessions = New-Object -TypeName 'System.Collections.Generic.List[object]'
     foreach ($entry in (Get-WtsSessionList)) {
         if ($null -ne $wmsIndex -and $wmsIndex.ContainsKey($entry['id'])) {
-            $sessions.Add((New-SessionFromMultiPoint -Entry $entry -Item $wmsIndex[$entry['id']]))
+            $record = New-SessionFromMultiPoint -Entry $entry -Item $wmsIndex[$entry['id']]
+            Assert-SameUser -Record $record
+            $sessions.Add($record)
             continue
         }
         try {
@@ -1200,12 +1364,31 @@ function Invoke-DisconnectAction {
     $outcomes = $plan['outcomes']
     if ($targets.Count -gt 0) {
         $clock = [System.Diagnostics.Stopwatch]::StartNew()
-        if ($Context['backend'] -eq 'multipoint-2012') {
-            Invoke-MultiPointDisconnect2012 -Wms $Context['wms'] -Targets $targets -Outcomes $outcomes -Clock $clock -DeadlineMs (1000 * [long]$Request['timeout']) -WhatIf $whatIf
-        } elseif ($Context['backend'] -eq 'multipoint-2016') {
-            Invoke-MultiPointDisconnect2016 -Wms $Context['wms'] -Targets $targets -Outcomes $outcomes -Timeout $Request['timeout'] -WhatIf $whatIf
-        } else {
-            Invoke-WtsDisconnectTargets -Targets $targets -Outcomes $outcomes -WhatIf $whatIf
+        # A MultiPoint cmdlet only ever gets ids Get-WmsSession listed: what it does with another
+        # id is not documented, and a terminating error would fail every id of the call. A session
+        # WTS lists and MultiPoint does not is disconnected through the WTS API.
+        $listed = New-Object -TypeName 'System.Collections.Generic.Dictionary[long,bool]'
+        foreach ($session in $sessions) {
+            if ($session['wms_listed']) {
+                $listed[[long]$session['id']] = $true
+            }
+        }
+        $wmsTargets = New-Object -TypeName 'System.Collections.Generic.List[long]'
+        $wtsTargets = New-Object -TypeName 'System.Collections.Generic.List[long]'
+        foreach ($id in $targets) {
+            if ($Context['backend'] -ne 'wts' -and $listed.ContainsKey($id)) {
+                $wmsTargets.Add($id)
+            } else {
+                $wtsTargets.Add($id)
+            }
+        }
+        if ($wmsTargets.Count -gt 0 -and $Context['backend'] -eq 'multipoint-2012') {
+            Invoke-MultiPointDisconnect2012 -Wms $Context['wms'] -Targets $wmsTargets -Outcomes $outcomes -Clock $clock -DeadlineMs (1000 * [long]$Request['timeout']) -WhatIf $whatIf
+        } elseif ($wmsTargets.Count -gt 0) {
+            Invoke-MultiPointDisconnect2016 -Wms $Context['wms'] -Targets $wmsTargets -Outcomes $outcomes -Timeout $Request['timeout'] -WhatIf $whatIf
+        }
+        if ($wtsTargets.Count -gt 0) {
+            Invoke-WtsDisconnectTargets -Targets $wtsTargets -Outcomes $outcomes -WhatIf $whatIf
         }
         if (-not $whatIf) {
             $waitFor = New-Object -TypeName 'System.Collections.Generic.List[long]'
@@ -1254,7 +1437,7 @@ function Invoke-MessageAction {
 function Invoke-Agent {
     param([hashtable]$Request, $Response)
     $Response['action'] = $Request['action']
-    $context = @{ backend = $null; wms = $null }
+    $context = @{ backend = $null; wms = $null; found = $null; detect_ms = 0; wms_read_ms = 0 }
     try {
         Resolve-AgentBackend -Request $Request -Response $Response -Context $context
         if ($Request['action'] -eq 'inventory') {
@@ -1265,7 +1448,81 @@ function Invoke-Agent {
             Invoke-MessageAction -Request $Request -Context $context -Response $Response
         }
     } finally {
+        # Diagnostics come with a failed request too: that is when they are needed most.
+        if ($Request['diagnose']) {
+            try {
+                $Response['diagnostics'] = Get-AgentDiagnostics -Context $context
+            } catch {
+                $Response['diagnostics'] = $null
+            }
+        }
         Close-MultiPointRunspace -Wms $context['wms']
+    }
+}
+
+function Get-AgentDiagnostics {
+    # What a first contact needs to know about the host (inventory with diagnose): only reads.
+    param([hashtable]$Context)
+    $info = Get-HostInfo
+    $found = $Context['found']
+    $module = $null
+    $generation = $null
+    $getParameters = $null
+    $disconnectParameters = $null
+    if ($null -ne $found) {
+        $generation = $found['generation']
+        $getParameters = $found['get_parameters']
+        $disconnectParameters = $found['disconnect_parameters']
+        if ($null -ne $found['module']) {
+            $module = [ordered]@{ name = [string]$found['module']['name']; version = [string]$found['module']['version']; path = $found['path']; found_by = [string]$found['found_by'] }
+        }
+    }
+    $properties = $null
+    $wms = $Context['wms']
+    if ($null -ne $wms -and $null -ne $wms['objects']) {
+        $objects = $wms['objects']
+        $list = New-Object -TypeName 'System.Collections.Generic.List[object]'
+        if ($objects.Count -gt 0 -and $null -ne $objects[0]) {
+            foreach ($property in $objects[0].PSObject.Properties) {
+                $typeName = [string]$property.TypeNameOfValue
+                if ($null -ne $property.Value) {
+                    $typeName = $property.Value.GetType().FullName
+                }
+                $list.Add([ordered]@{ name = [string]$property.Name; type = $typeName })
+            }
+        }
+        $properties = [ordered]@{ container = [string]$wms['shape']['container']; collection_type = $wms['shape']['type']; count = [long]$objects.Count; properties = $list }
+    }
+    $wts = [ordered]@{ available = $false; sessions = $null; error = $null }
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
+    try {
+        $list = Get-WtsSessionList
+        $wts['available'] = $true
+        $wts['sessions'] = [long]$list.Count
+    } catch {
+        $wts['error'] = [string]$_.Exception.Message
+    }
+    $wtsMs = [long]$clock.ElapsedMilliseconds
+    $admins = [ordered]@{ readable = $false; complete = $null; members = $null }
+    $set = Get-LocalAdminSet
+    if ($null -ne $set) {
+        $admins['readable'] = $true
+        $admins['complete'] = [bool]$set['complete']
+        $admins['members'] = [long]$set['sids'].Count
+    }
+    return [ordered]@{
+        powershell_version = [string]$PSVersionTable.PSVersion
+        clr_version = [string]$PSVersionTable.CLRVersion
+        language_mode = [string]$ExecutionContext.SessionState.LanguageMode
+        os_version = $info['os_version']
+        elevated = $info['elevated']
+        module = $module
+        generation = $generation
+        evidence = [ordered]@{ get_wmssession = $getParameters; disconnect_wmssession = $disconnectParameters }
+        wms_session_properties = $properties
+        wts = $wts
+        administrators = $admins
+        timings = [ordered]@{ detect_ms = [long]$Context['detect_ms']; wms_read_ms = [long]$Context['wms_read_ms']; wts_ms = $wtsMs }
     }
 }
 
@@ -1314,6 +1571,6 @@ if ($null -ne $AgentResponse) {
     }
 }
 if ($null -eq $AgentLine) {
-    $AgentLine = '{"agent":"multipoint.wms","protocol":1,"action":null,"ok":false,"error":{"kind":"exception","type":"System.InvalidOperationException","message":"the agent could not write its response","category":null,"fqid":null,"win32":null},"host":{"computer":"","ps_version":"","os_version":"","elevated":null},"generation":null,"module":null,"backend":null,"sessions":[],"results":[],"after":[],"elapsed_ms":0}'
+    $AgentLine = '{"agent":"multipoint.wms","protocol":1,"action":null,"ok":false,"error":{"kind":"exception","type":"System.InvalidOperationException","message":"the agent could not write its response","category":null,"fqid":null,"win32":null},"host":{"computer":"","ps_version":"","os_version":"","elevated":null},"generation":null,"module":null,"backend":null,"sessions":[],"results":[],"after":[],"diagnostics":null,"elapsed_ms":0}'
 }
 Write-Output $AgentLine

@@ -40,6 +40,7 @@ TABLES = cmdlet_tables()
 # 3.0) and how many positional arguments each takes. Anything else is a problem: a cmdlet or
 # parameter from a later version would fail on MultiPoint Server 2012.
 BUILTINS: dict[str, tuple[frozenset[str], int]] = {
+    "Add-PSSnapin": (frozenset({"Name", "ErrorAction"}), 1),
     "ConvertFrom-Json": (frozenset({"InputObject"}), 1),
     "Get-Command": (frozenset({"Name", "ErrorAction"}), 1),
     "Import-Module": (frozenset({"Name", "ErrorAction", "WarningAction"}), 1),
@@ -51,7 +52,7 @@ BUILTINS: dict[str, tuple[frozenset[str], int]] = {
 # Builtins that write nothing to the output stream, so they may stand alone as a statement.
 SILENT_BUILTINS = frozenset({"Import-Module", "Set-StrictMode", "Start-Sleep"})
 # Methods that return nothing (List<T>.Add, not ArrayList.Add: see test_no_collection_with_value_returning_add).
-VOID_METHODS = frozenset({"Add", "Dispose", "Open", "SetCustomAttribute", "SetImplementationFlags", "WTSFreeMemory"})
+VOID_METHODS = frozenset({"Add", "Dispose", "Enqueue", "Open", "SetCustomAttribute", "SetImplementationFlags", "WTSFreeMemory"})
 BANNED_COMMANDS = frozenset(
     name.lower()
     for name in (
@@ -63,7 +64,8 @@ BANNED_COMMANDS = frozenset(
 BANNED_METHODS = frozenset(
     {"NewScriptBlock", "InvokeScript", "AddScript", "ExpandString", "GetNewClosure", "InvokeReturnAsIs", "InvokeWithContext"}
 )
-AUTOMATIC_VARIABLES = frozenset({"_", "null", "true", "false", "psversiontable", "erroractionpreference", "progresspreference"})
+AUTOMATIC_VARIABLES = frozenset({"_", "null", "true", "false", "psversiontable", "erroractionpreference", "progresspreference",
+                                 "executioncontext"})
 # Automatic variables a script must not assign (PowerShell owns them; some are read-only).
 RESERVED_VARIABLES = frozenset(
     {
@@ -498,4 +500,172 @@ def check_pinvoke(script: Script) -> list[str]:
         frees = [n for n, m, _ in wts_calls(script) if m == "WTSFreeMemory" and enclosing_function(n) == function]
         if not frees:
             problems.append(f"{function}: a WTS buffer is never freed")
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Results of commands: .Count and friends only on @(...)
+
+# Commands that always write exactly one object, so their result needs no @( ) around it.
+ONE_OBJECT_COMMANDS = frozenset({"new-object", "convertfrom-json"})
+COUNT_MEMBERS = frozenset({"count", "length"})
+
+
+def _command_names(node: Node) -> list[str]:
+    names = []
+    for command in Script("", node).nodes("command"):
+        name = child_of_type(command, "command_name")
+        if name is not None:
+            names.append(text_of(name))
+    return names
+
+
+def check_unwrapped_results(script: Script) -> list[str]:
+    """``.Count``, ``.Length`` or an index on a command's result that is not wrapped in ``@()``.
+
+    A command writes nothing, one object or many; without ``@()`` ``$x.Count`` is wrong for one
+    object on Windows PowerShell 2.0 semantics and fails under Set-StrictMode for $null. The
+    script's own functions (which return typed lists with ``return ,$list``) are exempt, and so
+    are commands that always write one object.
+    """
+    own = {name.lower() for name in functions(script)}
+    problems = []
+
+    def external(names: list[str]) -> list[str]:
+        return [n for n in names if n.lower() not in own and n.lower() not in ONE_OBJECT_COMMANDS]
+
+    risky: dict[tuple[str | None, str], int] = {}
+    for node in script.nodes("assignment_expression"):
+        left = child_of_type(node, "left_assignment_expression")
+        if left is None or node.named_child_count < 2:
+            continue
+        value = unwrap(node.named_children[-1])
+        name = variable_name(unwrap(left.named_children[0])) if left.named_children else None
+        if name is None:
+            continue
+        if value.type in ("pipeline", "command") or (value.type not in ("array_expression",) and child_of_type(value, "command")):
+            found = external(_command_names(value))
+            if found and value.type != "array_expression":
+                risky[(enclosing_function(node), name)] = line_of(node)
+    for node in script.nodes("member_access", "element_access"):
+        target = node.children[0] if node.children else None
+        if target is None:
+            continue
+        member = child_of_type(node, "member_name")
+        if node.type == "member_access" and (member is None or text_of(member).lower() not in COUNT_MEMBERS):
+            continue
+        target = unwrap(target)
+        if target.type == "parenthesized_expression":
+            found = external(_command_names(target))
+            if found:
+                problems.append(f"line {line_of(node)}: {text_of(node)[:60]} on the result of {found[0]}; "
+                                "wrap it in @( )")
+        elif target.type == "variable":
+            key = (enclosing_function(node), variable_name(target) or "")
+            if key in risky:
+                problems.append(f"line {line_of(node)}: {text_of(node)[:60]}: {text_of(target)} holds a command's "
+                                f"result (line {risky[key]}); assign it with @( )")
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Time limits: module loading and MultiPoint cmdlets only through the time-limited runner
+
+TIME_LIMITED = frozenset({"get-command", "import-module", "add-pssnapin"})
+RUNNERS = ("Invoke-NestedPipeline", "Invoke-MultiPointRead")
+
+
+def check_time_limited(script: Script) -> list[str]:
+    """Get-Command, Import-Module, Add-PSSnapin and MultiPoint cmdlets run only in a nested
+    pipeline that Invoke-NestedPipeline waits for with a time limit: never as commands of the
+    agent itself, every function that builds one runs it through a runner, and only
+    Invoke-NestedPipeline invokes a pipeline."""
+    problems = []
+    for call in command_calls(script):
+        if call.name.lower() in TIME_LIMITED or WMS_NAME.match(call.name):
+            problems.append(f"line {call.line}: {call.name} is called directly; build it with AddCommand and run "
+                            "it through Invoke-MultiPointRead (time-limited)")
+    api, _ = api_calls(script)
+    texts = {name: text_of(fn.node) for name, fn in functions(script).items()}
+    for call in api:
+        if call.name.lower() in TIME_LIMITED or WMS_NAME.match(call.name):
+            body = texts.get(call.function or "", "")
+            if not any(runner in body for runner in RUNNERS):
+                problems.append(f"line {call.line}: {call.name} is built in {call.function} but never run "
+                                "through a time-limited runner")
+    for node in script.nodes("invokation_expression"):
+        method, _, arguments = invocation_parts(node)
+        # [PowerShell]'s Invoke() takes no arguments (ADSI's Invoke('Members') is another thing).
+        pipeline = method in ("BeginInvoke", "EndInvoke") or (method == "Invoke" and not arguments)
+        if pipeline and enclosing_function(node) != "Invoke-NestedPipeline":
+            problems.append(f"line {line_of(node)}: .{method}() outside Invoke-NestedPipeline (no time limit)")
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# .NET types and static members, against the table of when each appeared
+
+def _version_ok(since: str) -> bool:
+    kind, _, number = since.rpartition(" ")
+    major, minor = (int(x) for x in number.split(".")[:2])
+    limit = (4, 5) if kind == ".NET" else (3, 0)
+    return (major, minor) <= limit
+
+
+def _type_names(spec: str) -> list[str]:
+    """'System.Collections.Generic.Dictionary[long,bool]' -> the generic type and each argument."""
+    spec = spec.strip()
+    while spec.endswith("[]"):
+        spec = spec[:-2]
+    match = re.fullmatch(r"([^\[\]]+)\[(.*)\]", spec)
+    if match is None:
+        return [spec]
+    names = [match.group(1)]
+    for argument in match.group(2).split(","):
+        names.extend(_type_names(argument))
+    return names
+
+
+def dotnet_used(script: Script) -> tuple[set[str], set[tuple[str, str]]]:
+    """Type names (generic arguments apart) and (type, static member) pairs the script uses."""
+    types: set[str] = set()
+    members: set[tuple[str, str]] = set()
+    for node in script.nodes("type_literal"):
+        types.update(_type_names(text_of(node)[1:-1]))
+    for call in command_calls(script):
+        if call.name.lower() == "new-object":
+            for index, token in enumerate(call.tokens):
+                if token.kind == "param" and token.text.lower() == "typename" and index + 1 < len(call.tokens):
+                    value = call.tokens[index + 1].text.strip("'\"")
+                    types.update(_type_names(value))
+    for node in script.nodes("invokation_expression", "member_access"):
+        first = node.children[0] if node.children else None
+        member = child_of_type(node, "member_name")
+        if first is None or first.type != "type_literal" or member is None:
+            continue
+        static = any(text_of(c) == "::" for c in node.children)
+        owner = _type_names(text_of(first)[1:-1])[0] if static else "System.Type"
+        members.add((owner, text_of(member)))
+    return types, members
+
+
+def check_dotnet_versions(script: Script, table: dict) -> list[str]:
+    """Every type and static member is in the table, and none is newer than .NET 4.5 / PowerShell 3.0."""
+    accelerators = {k.lower(): v for k, v in (table.get("accelerators") or {}).items()}
+    known = {k.lower(): v for k, v in (table.get("types") or {}).items()}
+    types, members = dotnet_used(script)
+    problems = []
+    for name in sorted(types, key=str.lower):
+        since = accelerators.get(name.lower()) or (known.get(name.lower()) or {}).get("since")
+        if since is None:
+            problems.append(f"type {name} is not in the table of .NET types (tests/data/reference/dotnet-members.yml)")
+        elif not _version_ok(str(since)):
+            problems.append(f"type {name} needs {since}, newer than .NET 4.5 / PowerShell 3.0")
+    for owner, member in sorted(members):
+        entry = known.get(owner.lower()) or {}
+        since = (entry.get("members") or {}).get(member)
+        if since is None:
+            problems.append(f"{owner}::{member} is not in the table of .NET members")
+        elif not _version_ok(str(since)):
+            problems.append(f"{owner}::{member} needs {since}, newer than .NET 4.5 / PowerShell 3.0")
     return problems

@@ -7,6 +7,9 @@ from collections.abc import Callable
 import pytest
 from ansible_collections.multipoint.wms.tests.pscheck.checks import (
     check_commands,
+    check_dotnet_versions,
+    check_time_limited,
+    check_unwrapped_results,
     check_dynamic_code,
     check_json_keys,
     check_output_leaks,
@@ -252,3 +255,67 @@ def test_cmdlet_tables_read_the_documented_parameter_sets() -> None:
     assert get_2016["GetAll"].mandatory() == {"All"}
     assert get_2016["GetById"].mandatory() == {"SessionId"}
     assert len(tables["2012"]) == 28 and len(tables["2016"]) == 47
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("$p = Get-Process\n$n = $p.Count\n", "holds a command's result"),
+    ("$n = (Get-ChildItem C:\\).Length\n", "on the result of Get-ChildItem"),
+    ("function F {\n    $m = Get-Module -ListAvailable\n    return $m[0]\n}\n", "holds a command's result"),
+])
+def test_unwrapped_results_checker_catches_count_on_a_command_result(source, expected):
+    problems = problems_of(check_unwrapped_results, source)
+    assert any(expected in p for p in problems), problems
+
+
+@pytest.mark.parametrize("source", [
+    "$p = @(Get-Process)\n$n = $p.Count\n",
+    "$n = @(Get-ChildItem C:\\).Length\n",
+    "$l = New-Object -TypeName 'System.Collections.Generic.List[long]'\n$n = $l.Count\n",
+    "function Get-L {\n    return ,$x\n}\n$l = Get-L\n$n = $l.Count\n",
+])
+def test_unwrapped_results_checker_accepts_wrapped_or_typed_results(source):
+    assert problems_of(check_unwrapped_results, source) == []
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("Import-Module -Name MultiPoint\n", "called directly"),
+    ("$c = Get-Command -Name 'Disconnect-WmsSession'\n", "called directly"),
+    ("function Read-X2016 {\n    Get-WmsSession -All\n}\n", "called directly"),
+    ("function Read-X {\n    [void]$s.AddCommand('Import-Module').AddParameter('Name', 'x')\n    $s.Invoke()\n}\n",
+     "never run through a time-limited runner"),
+    ("function Read-X {\n    $h = $s.BeginInvoke()\n}\n", "outside Invoke-NestedPipeline"),
+])
+def test_time_limit_checker_catches_calls_that_could_hang(source, expected):
+    problems = problems_of(check_time_limited, source)
+    assert any(expected in p for p in problems), problems
+
+
+def test_time_limit_checker_accepts_the_runner_pattern():
+    source = ("function Invoke-NestedPipeline {\n    $h = $Shell.BeginInvoke()\n    $o = $Shell.EndInvoke($h)\n}\n"
+              "function Read-X {\n    [void]$s.AddCommand('Get-Command').AddParameter('Name', 'x')\n"
+              "    $r = Invoke-MultiPointRead -Wms $w -Shell $s -What 'x'\n    $m = $g.psbase.Invoke('Members')\n}\n")
+    assert problems_of(check_time_limited, source) == []
+
+
+TABLE = {"accelerators": {"int": "PowerShell 1.0", "ordered": "PowerShell 3.0"},
+         "types": {"System.Math": {"since": ".NET 1.1", "members": {"Min": ".NET 1.1"}},
+                   "System.Collections.Generic.List": {"since": ".NET 2.0"},
+                   "System.Net.Http.HttpClient": {"since": ".NET 4.5"},
+                   "System.Text.Json.JsonSerializer": {"since": ".NET 5.0"}}}
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("$x = [System.Math]::Clamp(1, 2, 3)\n", "System.Math::Clamp is not in the table"),
+    ("$x = [System.Text.Json.JsonSerializer]\n", "needs .NET 5.0"),
+    ("$x = New-Object -TypeName 'System.Collections.Generic.List[System.Guid]'\n", "type System.Guid is not in"),
+    ("$x = [pscustomobject]@{}\n", "type pscustomobject is not in"),
+])
+def test_dotnet_checker_catches_unknown_or_newer_types(source, expected):
+    problems = problems_of(lambda s: check_dotnet_versions(s, TABLE), source)
+    assert any(expected in p for p in problems), problems
+
+
+def test_dotnet_checker_accepts_known_old_types():
+    source = ("$a = [System.Math]::Min(1, 2)\n$b = New-Object -TypeName 'System.Collections.Generic.List[int]'\n"
+              "$c = [ordered]@{}\n$d = [System.Net.Http.HttpClient]\n")
+    assert problems_of(lambda s: check_dotnet_versions(s, TABLE), source) == []

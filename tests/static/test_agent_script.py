@@ -14,10 +14,12 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+import yaml
 from ansible_collections.multipoint.wms.plugins.plugin_utils._protocol import schema
 from ansible_collections.multipoint.wms.tests.pscheck.checks import (
     WMS_NAME,
     check_commands,
+    check_dotnet_versions,
     check_dynamic_code,
     check_json_keys,
     check_output_leaks,
@@ -25,6 +27,8 @@ from ansible_collections.multipoint.wms.tests.pscheck.checks import (
     check_ps3,
     check_request_reads,
     check_syntax,
+    check_time_limited,
+    check_unwrapped_results,
     check_variables,
     check_wms_calls,
     code_text,
@@ -49,18 +53,23 @@ BOOTSTRAP_PATH = REPO / "plugins" / "plugin_utils" / "wms_bootstrap.ps1"
 
 
 def schema_shapes() -> dict[str, frozenset[str]]:
-    """Property names of every object the response holds, by name."""
+    """Property names of every object the response holds (nested ones too), by where it is."""
+    shapes: dict[str, frozenset[str]] = {}
+
+    def walk(node: object, where: str) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "object" and "properties" in node:
+                shapes[where] = frozenset(node["properties"])
+            for key, value in node.items():
+                walk(value, f"{where}.{key}" if key != "properties" else where)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, where)
+
     defs = schema()["$defs"]
-    response = defs["response"]["properties"]
-    module = next(option for option in response["module"]["anyOf"] if option.get("type") == "object")
-    return {
-        "response": frozenset(response),
-        "host": frozenset(response["host"]["properties"]),
-        "module": frozenset(module["properties"]),
-        "session": frozenset(defs["session"]["properties"]),
-        "result": frozenset(defs["result"]["properties"]),
-        "error": frozenset(defs["error"]["properties"]),
-    }
+    for name in ("response", "session", "result", "error", "diagnostics"):
+        walk(defs[name], name)
+    return shapes
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +151,7 @@ def test_generation_is_not_guessed_from_the_os_version(agent: Script) -> None:
     assert users == {"Get-HostInfo"}
     detect = text_of(functions(agent)["Find-MultiPointModule"].node)
     for parameter in ("TimeoutInSecond", "All", "Server"):
-        assert f"ContainsKey('{parameter}')" in detect
+        assert f"$parameters -contains '{parameter}'" in detect
     assert re.search(r"'MultiPoint', 'WmsCmdlets', 'WmsCmdlets3'", detect)
 
 
@@ -203,3 +212,33 @@ def test_connect_states_are_the_protocol_names_in_wts_order(agent: Script) -> No
     assert match is not None
     names = [name.strip().strip("'") for name in match.group(1).split(",")]
     assert names == schema()["$defs"]["state"]["enum"]
+
+
+@pytest.mark.parametrize("path", [AGENT_PATH, BOOTSTRAP_PATH], ids=["agent", "bootstrap"])
+def test_only_dotnet_of_powershell_3_and_dotnet_4_5(path: Path) -> None:
+    table = yaml.safe_load((REPO / "tests" / "data" / "reference" / "dotnet-members.yml").read_text())
+    assert check_dotnet_versions(Script.parse(path.read_text(encoding="utf-8")), table) == []
+
+
+def test_count_and_indexes_only_on_wrapped_command_results(agent: Script) -> None:
+    assert check_unwrapped_results(agent) == []
+
+
+def test_module_loading_and_multipoint_cmdlets_are_time_limited(agent: Script) -> None:
+    assert check_time_limited(agent) == []
+    # And the runner really waits with a limit.
+    runner = text_of(functions(agent)["Invoke-NestedPipeline"].node)
+    assert "WaitOne($LimitMs)" in runner and "BeginStop" in runner
+
+
+def test_the_bootstrap_refuses_hosts_the_agent_cannot_run_on() -> None:
+    text = BOOTSTRAP_PATH.read_text(encoding="ascii")
+    assert "$PSVersionTable.PSVersion.Major -lt 3" in text
+    assert "$ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage'" in text
+    # The answer it writes then is a protocol document (with the values PowerShell fills in).
+    template = next(line.strip() for line in text.splitlines() if line.strip().startswith("'{\"agent\""))
+    document = template.replace("' + $problem + '", "Windows PowerShell 2.0 (3.0 or later is needed)")
+    document = json.loads(document.replace("' + $PSVersionTable.PSVersion + '", "2.0").strip("'"))
+    jsonschema.validate(document, dict(schema(), **{"$ref": "#/$defs/response"}))
+    assert document["error"]["kind"] == "unsupported_host"
+

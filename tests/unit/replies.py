@@ -42,14 +42,15 @@ def result(id: int, action: str = "called", *, reason: str | None = None, what_i
 
 def reply(action: str, sessions: list[dict], *, results: list[dict] | None = None, after: list[dict] | None = None,
           backend: str | None = "multipoint-2016", generation: str | None = "2016", ok: bool = True,
-          err: dict | None = None) -> dict:
+          err: dict | None = None, diagnostics: dict | None = None) -> dict:
     """A whole response document, validated against the protocol's schema."""
     doc = {
         "agent": "multipoint.wms", "protocol": 1, "action": action, "ok": ok, "error": err,
         "host": {"computer": "MPS-01", "ps_version": "5.1.14393.0", "os_version": "10.0.14393.0", "elevated": True},
         "generation": generation,
         "module": {"name": "MultiPoint", "version": "1.0.0.0"} if generation in ("2012", "2016") else None,
-        "backend": backend, "sessions": sessions, "results": results or [], "after": after or [], "elapsed_ms": 12,
+        "backend": backend, "sessions": sessions, "results": results or [], "after": after or [],
+        "diagnostics": diagnostics, "elapsed_ms": 12,
     }
     RESPONSE.validate(doc)
     return doc

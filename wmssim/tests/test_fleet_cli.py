@@ -230,3 +230,13 @@ def test_sigint_stops_cleanly_too(tmp_path):
     assert process.wait(timeout=20) == 0
     process.communicate()
     assert not listening(port)
+
+
+def test_help_names_every_scenario_key():
+    """A setting a scenario can use is one an admin can find in ``wmssim --help``."""
+    from wmssim.fleet import scenario
+
+    text = wmssim("--help").stdout
+    for rules in (scenario.HOST_RULES, scenario.SESSION_RULES, scenario.BEHAVIOUR_RULES, scenario.FAULT_RULES):
+        for key in rules:
+            assert key in text, key

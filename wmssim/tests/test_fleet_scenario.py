@@ -89,8 +89,10 @@ hosts:
     powershell_startup_ms: 500
     max_envelope_kb: 150
     computer_name: LAB-SERVER-0001
+    powershell_version: 2.0
+    language_mode: ConstrainedLanguage
     sessions:
-      - {id: 9, user: u, domain: D, station: 0, admin: true, state: Listen, client: C1,
+      - {id: 9, user: u, domain: D, station: 0, admin: unresolvable, state: Listen, client: C1,
          win_station: RDP-Tcp}
     behaviour:
       disconnected_listed: false
@@ -100,6 +102,12 @@ hosts:
       module_name: WmsCmdlets3
       module_autoload: false
       disconnect_ms: 250
+      wms_unlisted: [4]
+      wms_output: collection
+      wms_id_type: string
+      wms_user_mismatch: [5]
+      module_kind: snapin
+      wts_query_non_user: error
     faults:
       down: false
       slow_ms: 20
@@ -113,6 +121,7 @@ hosts:
       logoff_race: [9, 10]
       id_reuse: [{id: 9, user: root, domain: D, admin: true}]
       garbage_stdout: replace
+      stdout_bom: true
 """
     )
     (spec,) = parsed.hosts
@@ -127,16 +136,20 @@ hosts:
         powershell_startup_ms=500,
         max_envelope_kb=150,
         computer_name="LAB-SERVER-0001",
+        powershell_version="2.0",
+        language_mode="ConstrainedLanguage",
         sessions=[
-            SessionSpec(id=9, user="u", domain="D", station=0, admin=True, state="Listen",
+            SessionSpec(id=9, user="u", domain="D", station=0, admin="unresolvable", state="Listen",
                         client="C1", win_station="RDP-Tcp")
         ],
         behaviour=Behaviour(disconnected_listed=False, wms_state_when_disconnected="Disconnected",
                             unknown_id="silent", already_disconnected="error", module_name="WmsCmdlets3",
-                            module_autoload=False, disconnect_ms=250),
+                            module_autoload=False, disconnect_ms=250, wms_unlisted=[4], wms_output="collection",
+                            wms_id_type="string", wms_user_mismatch=[5], module_kind="snapin",
+                            wts_query_non_user="error"),
         faults=Faults(down=False, slow_ms=20, http_500="Receive", auth_failure=True, module_missing=True,
                       access_denied=True, message_denied=True, disconnect_hangs=True, disconnect_noop=True, logoff_race=[9, 10],
-                      id_reuse=[ReusedId(9, "root", "D", True)], garbage_stdout="replace"),
+                      id_reuse=[ReusedId(9, "root", "D", True)], garbage_stdout="replace", stdout_bom=True),
     )
     assert parsed.needs_tls()
 

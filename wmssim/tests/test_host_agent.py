@@ -23,7 +23,7 @@ BOOTSTRAP = ("$ErrorActionPreference = 'Stop'\n$lines = @($input)\n"
              "& ([ScriptBlock]::Create((@($lines | Select-Object -Skip 1) -join \"`n\"))) $lines[0]\n")
 AGENT = "# multipoint.wms agent: a stand-in for the tests of wmssim (protocol 1)\nparam([string]$RequestJson)\n"
 RESPONSE_KEYS = {"agent", "protocol", "action", "ok", "error", "host", "generation", "module", "backend",
-                 "sessions", "results", "after", "elapsed_ms"}
+                 "sessions", "results", "after", "diagnostics", "elapsed_ms"}
 
 
 def bootstrap_command(script: str = BOOTSTRAP) -> tuple[str, str]:

@@ -25,6 +25,9 @@ CONNECT_STATES = (
     "Init",
 )
 WS_ACTIONS = ("Create", "Command", "Send", "Receive", "Signal", "Delete")
+ADMIN_KINDS = (True, False, "group", "unresolvable")
+POWERSHELL_VERSIONS = ("2.0", "3.0", "4.0", "5.1")
+LANGUAGE_MODES = ("FullLanguage", "ConstrainedLanguage")
 
 
 @dataclass
@@ -35,7 +38,10 @@ class SessionSpec:
     user: str = ""
     domain: str = ""
     station: int = 0  # MultiPoint StationId: 0 for a remote session, >= 1 for a local station
-    admin: bool = False
+    # True: a direct member of Administrators; "group": a member only through a (nested local or
+    # domain) group the agent can expand; "unresolvable": only through a group the agent cannot
+    # expand (see ADMIN_KINDS); False: not an administrator.
+    admin: bool | str = False
     state: str = "Active"  # WTS connect state name, one of CONNECT_STATES
     client: str = ""  # WTS client name (the remote computer), "" for local stations
     win_station: str = ""  # "" = derived: Services, Console, RDP-Tcp#<id>, RDP-Tcp
@@ -55,7 +61,8 @@ class Behaviour:
     # ConnectedToStation; any other text is shown as is (e.g. "Disconnected").
     wms_state_when_disconnected: str = "unchanged"
     # Disconnect-WmsSession on an id that does not exist: "error" (ItemNotFoundException, as
-    # Close-WmsSession documents) or "silent" (no output, no error).
+    # Close-WmsSession documents), "silent" (no output, no error) or "terminating" (the whole
+    # call fails before it does anything, for every id it was given).
     unknown_id: str = "error"
     # Disconnect-WmsSession on a session that is already Disconnected: "noop" or "error".
     already_disconnected: str = "noop"
@@ -65,6 +72,21 @@ class Behaviour:
     module_autoload: bool = True
     # How long a successful disconnect takes before the WTS state reads Disconnected.
     disconnect_ms: int = 0
+    # Sessions WTS lists but Get-WmsSession does not (for example a logon MultiPoint has not
+    # picked up yet); MultiPoint's cmdlets treat their ids as unknown.
+    wms_unlisted: list[int] = field(default_factory=list)
+    # How Get-WmsSession writes its sessions: "per_session" (one object each) or "collection" (one
+    # collection object holding them, as the 2016 help's "returns WmsSession collection" may mean).
+    wms_output: str = "per_session"
+    # The .NET type of Get-WmsSession's Id (2012) / SessionId (2016): "int32", "uint32" or "string".
+    wms_id_type: str = "int32"
+    # These sessions' UserName in Get-WmsSession differs from the WTS API's user name.
+    wms_user_mismatch: list[int] = field(default_factory=list)
+    # Where the cmdlets come from: a "module" (Get-Command's Module) or a "snapin" (Module is null).
+    module_kind: str = "module"
+    # WTSQuerySessionInformation for a session in a non-user state (Listen, Down, Init, Reset):
+    # "ok" (an empty user) or "error" (the call fails).
+    wts_query_non_user: str = "ok"
 
 
 @dataclass
@@ -101,6 +123,7 @@ class Faults:
     # reads: the user that was read logs off, the one given here logs on with the same id.
     id_reuse: list[ReusedId] = field(default_factory=list)
     garbage_stdout: str | None = None  # "prefix": noise before the output; "replace": noise only
+    stdout_bom: bool = False  # stdout starts with a UTF-8 byte-order mark (a console's encoding quirk)
 
 
 @dataclass
@@ -117,6 +140,10 @@ class HostSpec:
     powershell_startup_ms: int = 500  # added to every command, as on real Windows; 0 for fast tests
     max_envelope_kb: int = 500  # WinRM MaxEnvelopeSizekb
     computer_name: str = ""  # NetBIOS name; "" = name upper-cased, cut to 15 characters
+    # Windows PowerShell: "2.0" (MultiPoint Server 2011 without WMF 3.0), "3.0", "4.0" or "5.1";
+    # "" = what the generation ships with (3.0 for 2012, 5.1 otherwise).
+    powershell_version: str = ""
+    language_mode: str = "FullLanguage"  # or "ConstrainedLanguage" (an AppLocker or WDAC policy)
     sessions: list[SessionSpec] = field(default_factory=list)
     behaviour: Behaviour = field(default_factory=Behaviour)
     faults: Faults = field(default_factory=Faults)

@@ -49,7 +49,7 @@ def test_command_line_is_short_and_constant():
 
     shell = shell_loader.get("powershell")
     cmd = shell._encode_script(_agent.bootstrap_script(), strict_mode=False, preserve_rc=False)
-    assert len(cmd) < 1000
+    assert len(cmd) < 3000  # well below cmd.exe's 8,191 characters, whatever the request holds
     assert cmd.startswith("PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand ")
 
 
@@ -88,3 +88,48 @@ def test_slashes_are_never_escaped():
     data = build_stdin(message_request("auto", [2], ("Active",), "t", "/Date(1234567890)/ a/b", 60))
     first = data.decode("ascii").partition("\n")[0]
     assert "\\/" not in first and "/Date(1234567890)/" in first
+
+
+def test_a_byte_order_mark_before_the_document_is_ignored():
+    doc = reply("inventory", [session(2, "alice")])
+    parsed = parse_output(0, "\ufeff" + json.dumps(doc) + "\r\n", "", "h")
+    assert [s.id for s in parsed.sessions] == [2] and parsed.noise == []
+
+
+def test_transport_messages_say_what_to_do_and_hold_no_secret():
+    from ansible_collections.multipoint.wms.plugins.plugin_utils._agent import transport_message
+
+    latin = UnicodeEncodeError("latin-1", "Pass\u2019word", 4, 5, "ordinal not in range(256)")
+    text = transport_message(Exception(f"basic: {latin}"), "mps-01", ("Pass\u2019word",))
+    assert "use NTLM" in text and "position" not in text and "\u2019" not in text and "Pass" not in text
+    fault = Exception("The system cannot find the file specified.  (extended fault data: {'transport_message': "
+                      "'Bad HTTP response returned from server. Code 500', 'http_status_code': 500})")
+    text = transport_message(fault, "mps-02")
+    assert text.startswith("the WinRM service on mps-02 answered HTTP 500") and "extended fault data" not in text
+    assert "winrm send_input failed" not in transport_message(Exception("winrm send_input failed; \nstdout: "), "h")
+    assert transport_message(Exception("user admin with s3cret refused"), "h", ("s3cret",)) == \
+        "h: user admin with <redacted> refused"
+
+
+def test_traces_name_the_call_and_cut_long_texts():
+    from ansible_collections.multipoint.wms.plugins.plugin_utils._agent import trace_call, trace_request
+
+    request = message_request("auto", list(range(2, 40)), ("Active",), "t", "x" * 500, 60)
+    shown = trace_request(request)
+    assert "x" * 41 not in shown and "(500 characters)" in shown and "and 18 more" in shown
+    line = trace_call(request, parse_output(0, json.dumps(reply("message", [session(2, "alice")])), "", "h"), 0.25)
+    assert line.startswith("multipoint.wms agent message: backend auto -> multipoint-2016, generation 2016, ok,")
+    assert "250 ms round trip" in line and "ids 2, 3, 4" in line
+
+
+def test_a_host_the_agent_cannot_run_on_is_explained():
+    from ansible_collections.multipoint.wms.plugins.plugin_utils._errors import request_failure_message
+
+    doc = reply("inventory", [], ok=False, backend=None, generation=None,
+                err={"kind": "unsupported_host", "type": "System.NotSupportedException",
+                     "message": "Windows PowerShell 2.0 (3.0 or later is needed)", "category": None, "fqid": None,
+                     "win32": None})
+    doc["action"] = None
+    text = request_failure_message(parse_output(0, json.dumps(doc), "", "mps-old"), "mps-old", "auto")
+    assert text.startswith("mps-old cannot run the multipoint.wms agent: it found Windows PowerShell 2.0")
+    assert "install WMF 3.0" in text

@@ -52,6 +52,8 @@ scenario file (YAML):
     latency_ms: 0        # added to every HTTP round trip
     powershell_startup_ms: 500 # added to every command, as on real Windows (0: no cost)
     max_envelope_kb: 500       # WinRM MaxEnvelopeSizekb
+    powershell_version: ""     # "2.0" | "3.0" | "4.0" | "5.1"; "": 3.0 for 2012, 5.1 otherwise
+    language_mode: FullLanguage  # or ConstrainedLanguage (AppLocker/WDAC): the agent cannot run
     sessions: []         # sessions for hosts that list none of their own
     behaviour: {}        # where Microsoft's documentation is silent, see below
     faults: {}           # see below
@@ -76,17 +78,24 @@ scenario file (YAML):
       - {share: 0.05, down: true}
       - {count: 2, module_missing: true}
 
-session keys: id, user, domain, station (0 = remote, 1.. = local station), admin, state
+session keys: id, user, domain, station (0 = remote, 1.. = local station), state,
+  admin (true | false | "group": through a group the agent can expand | "unresolvable": through a
+  group it cannot expand, so on the WTS API that user's and every non-admin's status is unknown)
   (Active, Connected, ConnectQuery, Shadow, Disconnected, Idle, Listen, Reset, Down, Init),
   client (remote computer name), win_station (default derived: Console, RDP-Tcp#<id>, ...).
 behaviour keys: disconnected_listed (true|false), wms_state_when_disconnected ("unchanged" or a
-  text), unknown_id (error|silent), already_disconnected (noop|error), module_name (MultiPoint|
-  WmsCmdlets|WmsCmdlets3), module_autoload (true|false), disconnect_ms.
+  text), unknown_id (error|silent|terminating), already_disconnected (noop|error), module_name
+  (MultiPoint|WmsCmdlets|WmsCmdlets3), module_autoload (true|false), module_kind (module|snapin),
+  disconnect_ms, wms_unlisted (ids Get-WmsSession does not list), wms_output (per_session|
+  collection), wms_id_type (int32|uint32|string), wms_user_mismatch (ids whose MultiPoint user
+  name differs from WTS's), wts_query_non_user (ok|error: WTSQuerySessionInformation fails for
+  Listen, Down, Init and Reset sessions).
 faults keys: down, slow_ms, http_500 (Create|Command|Send|Receive|Signal|Delete), auth_failure,
   module_missing, access_denied, message_denied (only WTSSendMessage is denied), disconnect_hangs,
   disconnect_noop, logoff_race (list of ids),
   id_reuse (list of {id, user, domain, admin}: after the agent's first read, that session's user
-  logs off and this one logs on with the same id), garbage_stdout (prefix|replace).
+  logs off and this one logs on with the same id), garbage_stdout (prefix|replace), stdout_bom
+  (true: stdout starts with a UTF-8 byte-order mark).
 An unknown key or a bad value stops the simulator with a message naming the host and the key.
 """
 

@@ -30,6 +30,8 @@ from ..spec import (
     Faults,
     GENERATIONS,
     HostSpec,
+    LANGUAGE_MODES,
+    POWERSHELL_VERSIONS,
     ReusedId,
     SessionSpec,
     WS_ACTIONS,
@@ -129,6 +131,20 @@ def _reused_ids(value: Any) -> list[ReusedId]:
     return reused
 
 
+def _ps_version(value: Any) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = f"{float(value):.1f}"  # YAML reads 2.0 as a number
+    if isinstance(value, str) and value in ("", *POWERSHELL_VERSIONS):
+        return value
+    raise _BadValue
+
+
+def _admin_kind(value: Any) -> bool | str:
+    if isinstance(value, bool) or value in ("group", "unresolvable"):
+        return value
+    raise _BadValue
+
+
 def _quoted(options: tuple[str, ...]) -> str:
     return ", ".join(f'"{option}"' for option in options)
 
@@ -147,6 +163,9 @@ HOST_RULES: dict[str, Rule] = {
     "powershell_startup_ms": Rule("a whole number of milliseconds >= 0", _whole(0)),
     "max_envelope_kb": Rule("a whole number of kilobytes >= 1", _whole(1)),
     "computer_name": Rule("a text (empty: the host name upper-cased)", _text()),
+    "powershell_version": Rule('"" (what the generation ships with) or one of "2.0", "3.0", "4.0", "5.1"',
+                               _ps_version),
+    "language_mode": Rule(f"one of {_quoted(LANGUAGE_MODES)}", _one_of(LANGUAGE_MODES)),
 }
 
 SESSION_RULES: dict[str, Rule] = {
@@ -154,7 +173,7 @@ SESSION_RULES: dict[str, Rule] = {
     "user": Rule("a text", _text()),
     "domain": Rule("a text", _text()),
     "station": Rule("a whole number >= 0 (0: remote session)", _whole(0)),
-    "admin": Rule("true or false", _boolean),
+    "admin": Rule('true, false, "group" or "unresolvable"', _admin_kind),
     "state": Rule(f"one of {_quoted(CONNECT_STATES)}", _one_of(CONNECT_STATES)),
     "client": Rule("a text", _text()),
     "win_station": Rule("a text (empty: derived from the session)", _text()),
@@ -163,7 +182,7 @@ SESSION_RULES: dict[str, Rule] = {
 BEHAVIOUR_RULES: dict[str, Rule] = {
     "disconnected_listed": Rule("true or false", _boolean),
     "wms_state_when_disconnected": Rule('"unchanged" or a non-empty text', _text(True)),
-    "unknown_id": Rule('one of "error", "silent"', _one_of(("error", "silent"))),
+    "unknown_id": Rule('one of "error", "silent", "terminating"', _one_of(("error", "silent", "terminating"))),
     "already_disconnected": Rule('one of "noop", "error"', _one_of(("noop", "error"))),
     "module_name": Rule(
         'one of "MultiPoint", "WmsCmdlets", "WmsCmdlets3"',
@@ -171,6 +190,12 @@ BEHAVIOUR_RULES: dict[str, Rule] = {
     ),
     "module_autoload": Rule("true or false", _boolean),
     "disconnect_ms": Rule("a whole number of milliseconds >= 0", _whole(0)),
+    "wms_unlisted": Rule("a list of session ids (whole numbers >= 0)", _id_list),
+    "wms_output": Rule('one of "per_session", "collection"', _one_of(("per_session", "collection"))),
+    "wms_id_type": Rule('one of "int32", "uint32", "string"', _one_of(("int32", "uint32", "string"))),
+    "wms_user_mismatch": Rule("a list of session ids (whole numbers >= 0)", _id_list),
+    "module_kind": Rule('one of "module", "snapin"', _one_of(("module", "snapin"))),
+    "wts_query_non_user": Rule('one of "ok", "error"', _one_of(("ok", "error"))),
 }
 
 FAULT_RULES: dict[str, Rule] = {
@@ -185,6 +210,7 @@ FAULT_RULES: dict[str, Rule] = {
     "disconnect_noop": Rule("true or false", _boolean),
     "logoff_race": Rule("a list of session ids (whole numbers >= 0)", _id_list),
     "id_reuse": Rule("a list of {id, user, domain, admin} mappings (id >= 1, user non-empty)", _reused_ids),
+    "stdout_bom": Rule("true or false", _boolean),
     "garbage_stdout": Rule(
         'null or one of "prefix", "replace"', _one_of(("prefix", "replace"), optional=True)
     ),

@@ -43,9 +43,9 @@ REQUIRED_KEYS = {
     "disconnect": ("ids", "act_states", "timeout", "what_if"),
     "message": ("ids", "act_states", "title", "text", "display_seconds"),
 }
-OPTIONAL_KEYS = {"inventory": (), "disconnect": ("accounts", "poll_ms"), "message": ("accounts",)}
-KNOWN_KEYS = ("protocol", "action", "backend", "ids", "accounts", "act_states", "timeout", "what_if", "poll_ms",
-              "title", "text", "display_seconds")
+OPTIONAL_KEYS = {"inventory": ("diagnose",), "disconnect": ("accounts", "poll_ms"), "message": ("accounts",)}
+KNOWN_KEYS = ("protocol", "action", "backend", "ids", "accounts", "act_states", "timeout", "what_if", "diagnose",
+              "poll_ms", "title", "text", "display_seconds")
 # How long after the time left a 2012 call is abandoned (the script's $AbandonGraceMs).
 ABANDON_GRACE_MS = 2000
 
@@ -136,10 +136,11 @@ def read_request(line: str | None) -> ReadRequest:
         values["act_states"] = [_choice(item, "act_states", CONNECT_STATES, action) for item in states]
     if "timeout" in parsed:
         values["timeout"] = _integer(parsed["timeout"], "timeout", TIMEOUT_RANGE, action)
-    if "what_if" in parsed:
-        if not isinstance(parsed["what_if"], bool):
-            raise BadRequest("what_if must be true or false", action)
-        values["what_if"] = parsed["what_if"]
+    for key in ("what_if", "diagnose"):
+        if key in parsed:
+            if not isinstance(parsed[key], bool):
+                raise BadRequest(f"{key} must be true or false", action)
+            values[key] = parsed[key]
     if "poll_ms" in parsed:
         values["poll_ms"] = _integer(parsed["poll_ms"], "poll_ms", POLL_MS_RANGE, action)
     for key in ("title", "text"):
@@ -198,6 +199,19 @@ def _result(session_id: int, action: str, reason: str | None = None, what_if: bo
             "error": error, "response": response}
 
 
+def _session_id(obj: cmdlets.PSObject, id_key: str) -> int:
+    """The id of a Get-WmsSession object: Int32, UInt32 or a number written as text."""
+    value = obj.properties.get(id_key)
+    if isinstance(value, str) and value.isdigit() and len(value) <= 10:
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise RequestFailed(error_object(
+            "exception", errors.INVALID_OPERATION,
+            f"Get-WmsSession returned an object without an integer {id_key} property; its properties: "
+            + ", ".join(obj.properties), "InvalidOperation"))
+    return value
+
+
 @dataclass
 class _Run:
     """One request being answered."""
@@ -206,30 +220,49 @@ class _Run:
     request: dict
     backend: str  # multipoint-2012, multipoint-2016 or wts
     generation: str | None
+    shape: dict | None = None  # how Get-WmsSession wrote its objects (for diagnostics)
+    objects: list | None = None
+    wms_read_ms: int = 0
+    found: Found | None = None
 
     @property
     def host(self):
         return self.rs.host
 
     async def read_sessions(self) -> list[dict]:
-        """WTSEnumerateSessions joined by id with Get-WmsSession (2012: no arguments; 2016: -All)."""
+        """WTSEnumerateSessions joined by id with Get-WmsSession (2012: no arguments; 2016: -All).
+
+        As the script's Read-Sessions: a collection written whole is taken apart, an id written
+        as text is read as a number, and for every joined session the MultiPoint user must be the
+        WTS one (else the request fails: the join cannot be trusted).
+        """
         host = self.host
         listed: dict[int, cmdlets.PSObject] = {}
+        began = time.monotonic()
         if self.backend != "wts":
             id_key = "Id" if self.generation == "2012" else "SessionId"
-            for obj in await cmdlets.get_wms_session(self.rs, None):
-                listed[int(obj.properties[id_key])] = obj
+            written = await cmdlets.get_wms_session(self.rs, None)
+            objects = cmdlets.unroll(written)
+            self.shape = {"container": "collection" if len(written) != len(objects) or any(
+                isinstance(w, cmdlets.PSCollection) for w in written) else "per_session",
+                "collection_type": next((w.type_name for w in written if isinstance(w, cmdlets.PSCollection)), None)}
+            self.objects = objects
+            for obj in objects:
+                listed[_session_id(obj, id_key)] = obj
+        self.wms_read_ms = int((time.monotonic() - began) * 1000)
         sessions = []
         for session_id, win_station, state in cmdlets.wts_enumerate(host):
             obj = listed.get(session_id)
             if obj is not None:
                 props = obj.properties
-                sessions.append({
+                record = {
                     "id": session_id, "user": str(props["UserName"]), "domain": str(props["DomainName"]),
                     "station": int(props["StationId"]), "client": str(props["ClientName"]),
                     "is_admin": bool(props["IsAdmin"]), "connect_state": state,
                     "wms_state": str(props["State"]), "wms_listed": True, "win_station": win_station,
-                })
+                }
+                self.same_user(record)
+                sessions.append(record)
                 continue
             try:
                 user, domain, client = (cmdlets.wts_query(host, session_id, info)
@@ -237,7 +270,9 @@ class _Run:
             except PSError:
                 if host.session(session_id) is None:
                     continue  # the session logged off between enumerating and querying: gone
-                raise
+                if state not in cmdlets.NON_USER_STATES:
+                    raise
+                user, domain, client = "", "", ""  # a listener or a window station: no user
             sessions.append({
                 "id": session_id, "user": user, "domain": domain, "station": None, "client": client,
                 "is_admin": cmdlets.local_admin_member(host, session_id) if self.backend == "wts" else None,
@@ -245,6 +280,21 @@ class _Run:
             })
         return sessions
 
+    def same_user(self, record: dict) -> None:
+        """The script's Assert-SameUser: MultiPoint's user (its user part) must be WTS's."""
+        try:
+            wts_user = cmdlets.wts_query(self.host, record["id"], "WTSUserName")
+        except PSError:
+            if self.host.session(record["id"]) is None:
+                return
+            raise
+        wms_user = record["user"]
+        if wms_user.rsplit("\\", 1)[-1].lower() != wts_user.lower():
+            raise RequestFailed(error_object(
+                "exception", errors.INVALID_OPERATION,
+                f"Get-WmsSession and the WTS API name different users for session {record['id']}: MultiPoint says "
+                f"'{wms_user}', WTS says '{wts_user}'; the agent will not act on a host whose sessions it cannot "
+                "match", "InvalidOperation"))
 
     def sort_ids(self, sessions: list[dict]) -> tuple[dict[int, dict], list[int]]:
         """Step 1: a result for each skipped id, and the targets in request order."""
@@ -267,10 +317,20 @@ class _Run:
                 targets.append(session_id)
         return results, targets
 
-    async def disconnect(self, targets: list[int], results: dict[int, dict], began: float) -> None:
-        """Step 2: act on the targets with the backend's calls; ``began`` starts the deadline."""
+    async def disconnect(self, targets: list[int], results: dict[int, dict], began: float,
+                         listed: set[int]) -> None:
+        """Step 2: act on the targets with the backend's calls; ``began`` starts the deadline.
+
+        A MultiPoint cmdlet only gets ids Get-WmsSession listed (``listed``); the others go to
+        WTSDisconnectSession, as in the script's Invoke-DisconnectAction.
+        """
+        wts_targets = targets if self.backend == "wts" else [t for t in targets if t not in listed]
+        targets = [t for t in targets if t not in wts_targets]
+        self.disconnect_wts(wts_targets, results)
         timeout = self.request["timeout"]
         what_if = self.request["what_if"]
+        if not targets:
+            return
         if self.backend == "multipoint-2012":
             # One call per target, all within the request's deadline (the script's
             # Invoke-MultiPointDisconnect2012): each gets the seconds left, rounded up.
@@ -313,17 +373,19 @@ class _Run:
             for session_id in targets:
                 error = owned.get(session_id)
                 results[session_id] = _result(session_id, "called", what_if=what_if, error=error)
-        else:
-            for session_id in targets:
-                if what_if:
-                    results[session_id] = _result(session_id, "checked", what_if=True)
-                    continue
-                try:
-                    cmdlets.wts_disconnect(self.host, session_id, "WTSDisconnectSession (agent)")
-                    error = None
-                except PSError as err:
-                    error = exception_error(err)
-                results[session_id] = _result(session_id, "called", error=error)
+
+    def disconnect_wts(self, targets: list[int], results: dict[int, dict]) -> None:
+        """WTSDisconnectSession for each target; with what_if nothing is invoked (``checked``)."""
+        for session_id in targets:
+            if self.request["what_if"]:
+                results[session_id] = _result(session_id, "checked", what_if=True)
+                continue
+            try:
+                cmdlets.wts_disconnect(self.host, session_id, "WTSDisconnectSession (agent)")
+                error = None
+            except PSError as err:
+                error = exception_error(err)
+            results[session_id] = _result(session_id, "called", error=error)
 
     async def wait_disconnected(self, targets: list[int], results: dict[int, dict], began: float) -> None:
         """Step 3: re-read connect states every poll_ms until the called targets are
@@ -353,27 +415,45 @@ class _Run:
                 results[session_id] = _result(session_id, "called", error=exception_error(err))
 
 
-def _detect(rs: Runspace) -> tuple[str, list[str]]:
-    """Section 5: generation from Disconnect-WmsSession's parameters, importing if needed.
-    Returns the generation and why each Import-Module failed."""
+@dataclass
+class Found:
+    """What the script's Find-MultiPointModule found (section 5)."""
+
+    generation: str  # "2012", "2016", "none" or "unsupported"
+    failures: list[str]
+    found_by: str | None = None  # "Get-Command", "Import-Module <name>" or "snap-in <name>"
+    disconnect_parameters: list[str] | None = None
+    get_parameters: list[str] | None = None
+
+
+def _detect(rs: Runspace) -> Found:
+    """Section 5: generation from Disconnect-WmsSession's parameters, importing if needed, as the
+    script does it in its MultiPoint runspace (Get-Command, then Import-Module of each name)."""
     failures: list[str] = []
     command = rs.find_command("Disconnect-WmsSession")
+    found_by = "Get-Command"
     if command is None:
         for name in cmdlets.MODULE_NAMES:
             try:
                 rs.import_module(name)
+                found_by = f"Import-Module {name}"
                 break
             except PSError as err:
                 failures.append(f"{name}: {err.message}")
         command = rs.find_command("Disconnect-WmsSession")
     if command is None:
-        return "none", failures
+        return Found("none", failures)
+    if rs.host.behaviour.module_kind == "snapin":
+        found_by = f"snap-in {rs.host.behaviour.module_name}"
     names = cmdlets.parameter_names(rs.host, command)
+    get_command = rs.find_command("Get-WmsSession")
+    found = Found("unsupported", failures, found_by, names,
+                  cmdlets.parameter_names(rs.host, get_command) if get_command else None)
     if "TimeoutInSecond" in names:
-        return "2012", failures
-    if "All" in names or "Server" in names:
-        return "2016", failures
-    return "unsupported", failures
+        found.generation = "2012"
+    elif "All" in names or "Server" in names:
+        found.generation = "2016"
+    return found
 
 
 def _module_missing(failures: list[str]) -> RequestFailed:
@@ -383,6 +463,17 @@ def _module_missing(failures: list[str]) -> RequestFailed:
         + " | ".join(failures),
         "ObjectNotFound", "CommandNotFoundException",
     ))
+
+
+def unsupported_host_response(host, problem: str) -> dict:
+    """The one response the bootstrap writes on a host the agent cannot run on."""
+    return {
+        "agent": AGENT, "protocol": PROTOCOL, "action": None, "ok": False,
+        "error": error_object("unsupported_host", "System.NotSupportedException", problem),
+        "host": {"computer": "", "ps_version": cmdlets.ps_version(host), "os_version": "", "elevated": None},
+        "generation": None, "module": None, "backend": None, "sessions": [], "results": [], "after": [],
+        "diagnostics": None, "elapsed_ms": 0,
+    }
 
 
 async def run_agent(rs: Runspace, request_line: str | None) -> dict:
@@ -396,7 +487,7 @@ async def run_agent(rs: Runspace, request_line: str | None) -> dict:
             "os_version": cmdlets.os_version(host), "elevated": not host.faults.access_denied,
         },
         "generation": None, "module": None, "backend": None,
-        "sessions": [], "results": [], "after": [], "elapsed_ms": 0,
+        "sessions": [], "results": [], "after": [], "diagnostics": None, "elapsed_ms": 0,
     }
     try:
         await _answer(rs, request_line, response)
@@ -428,11 +519,58 @@ async def _answer(rs: Runspace, request_line: str | None, response: dict) -> Non
     response["action"] = read.action
     host.record_agent_request(read.action, bool(request.get("what_if")), list(request.get("ids", [])))
 
-    generation: str | None = None
-    if request["backend"] == "wts":
-        backend = "wts"
-    else:
-        generation, failures = _detect(rs)
+    run = _Run(rs, request, "wts", None)
+    try:
+        await _act(run, response)
+    finally:
+        # Diagnostics come with a failed request too (the script's Invoke-Agent).
+        if request.get("diagnose"):
+            response["diagnostics"] = _diagnostics(run)
+
+
+def _diagnostics(run: _Run) -> dict:
+    """The script's Get-AgentDiagnostics."""
+    host = run.host
+    found = run.found
+    module = None
+    if found is not None and found.generation != "none":
+        module = {**run.rs.module_info(), "path": run.rs.module_path(), "found_by": found.found_by or ""}
+    properties = None
+    if run.objects is not None:
+        first = run.objects[0] if run.objects else None
+        properties = {
+            "container": run.shape["container"], "collection_type": run.shape["collection_type"],
+            "count": len(run.objects),
+            "properties": [] if first is None else [
+                {"name": name, "type": cmdlets.property_type(first, name)} for name in first.properties],
+        }
+    spec_sessions = host.spec.sessions
+    unexpandable = any(s.admin == "unresolvable" for s in spec_sessions)
+    admins = sum(1 for s in spec_sessions if s.admin is True or s.admin == "group")
+    return {
+        "powershell_version": cmdlets.ps_version(host),
+        "clr_version": cmdlets.clr_version(host),
+        "language_mode": host.spec.language_mode,
+        "os_version": cmdlets.os_version(host),
+        "elevated": not host.faults.access_denied,
+        "module": module,
+        "generation": found.generation if found else None,
+        "evidence": {"get_wmssession": found.get_parameters if found else None,
+                     "disconnect_wmssession": found.disconnect_parameters if found else None},
+        "wms_session_properties": properties,
+        "wts": {"available": True, "sessions": len(cmdlets.wts_enumerate(host)), "error": None},
+        "administrators": {"readable": True, "complete": not unexpandable, "members": 1 + admins},
+        "timings": {"detect_ms": 0, "wms_read_ms": run.wms_read_ms, "wts_ms": 0},
+    }
+
+
+async def _act(run: _Run, response: dict) -> None:
+    """Detect, read, act: what the script's Invoke-Agent does after reading the request."""
+    rs, request, host = run.rs, run.request, run.host
+    if request["backend"] != "wts":
+        found = _detect(rs)
+        run.found = found
+        generation = found.generation
         response["generation"] = generation if generation != "unsupported" else None
         if generation == "unsupported":
             response["module"] = rs.module_info()  # as the real agent: the module loaded, it just fits no generation
@@ -442,13 +580,11 @@ async def _answer(rs: Runspace, request_line: str | None, response: dict) -> Non
             ))
         if generation == "none":
             if request["backend"] == "multipoint":
-                raise _module_missing(failures)
-            backend = "wts"
+                raise _module_missing(found.failures)
         else:
             response["module"] = rs.module_info()
-            backend = f"multipoint-{generation}"
-    response["backend"] = backend
-    run = _Run(rs, request, backend, generation)
+            run.backend, run.generation = f"multipoint-{generation}", generation
+    response["backend"] = run.backend
 
     sessions = await run.read_sessions()
     response["sessions"] = sessions
@@ -459,7 +595,7 @@ async def _answer(rs: Runspace, request_line: str | None, response: dict) -> Non
     results, targets = run.sort_ids(sessions)
     if request["action"] == "disconnect":
         began = time.monotonic()
-        await run.disconnect(targets, results, began)
+        await run.disconnect(targets, results, began, {s["id"] for s in sessions if s["wms_listed"]})
         if not request["what_if"]:
             await run.wait_disconnected(targets, results, began)
     else:

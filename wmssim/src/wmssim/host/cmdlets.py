@@ -167,9 +167,24 @@ COMMON_PARAMETERS_3 = (
 COMMON_PARAMETERS_5 = COMMON_PARAMETERS_3 + "InformationAction InformationVariable PipelineVariable".split()
 
 
+# $PSVersionTable.PSVersion and .CLRVersion as each Windows PowerShell version shows them.
+PS_VERSIONS = {"2.0": "2.0", "3.0": "3.0", "4.0": "4.0", "5.1": "5.1.14393.0"}
+CLR_VERSIONS = {"2.0": "2.0.50727.8669", "3.0": "4.0.30319.34014", "4.0": "4.0.30319.34014",
+                "5.1": "4.0.30319.42000"}
+
+
+def ps_major_minor(host: Host) -> str:
+    """The host's Windows PowerShell: as the scenario says, else 3.0 for 2012 and 5.1 otherwise."""
+    return host.spec.powershell_version or ("3.0" if host.generation == "2012" else "5.1")
+
+
 def ps_version(host: Host) -> str:
     """PowerShell version: 3.0 ships with MultiPoint Server 2012, 5.1 with Windows Server 2016."""
-    return "3.0" if host.generation == "2012" else "5.1.14393.0"
+    return PS_VERSIONS[ps_major_minor(host)]
+
+
+def clr_version(host: Host) -> str:
+    return CLR_VERSIONS[ps_major_minor(host)]
 
 
 def os_version(host: Host) -> str:
@@ -242,8 +257,15 @@ class Runspace:
         return None
 
     def module_info(self) -> dict:
-        """``name`` and ``version`` of the installed module."""
+        """``name`` and ``version`` of the installed module (or snap-in)."""
         return {"name": self.host.behaviour.module_name, "version": MODULE_VERSION}
+
+    def module_path(self) -> str | None:
+        """Where Get-Command's Module says the module is; None for a snap-in (Module is null)."""
+        if self.host.behaviour.module_kind == "snapin":
+            return None
+        name = self.host.behaviour.module_name
+        return f"C:\\Windows\\system32\\WindowsPowerShell\\v1.0\\Modules\\{name}\\{name}.psd1"
 
 
 # --- objects the cmdlets return -------------------------------------------------------------
@@ -267,6 +289,29 @@ class PSObject:
 
     type_name: str
     properties: dict[str, object]
+    types: dict[str, str] = field(default_factory=dict)  # .NET type of a property, where it matters
+
+
+@dataclass
+class PSCollection:
+    """One collection object written to the pipeline whole (Behaviour.wms_output: collection)."""
+
+    type_name: str
+    items: list
+
+
+def property_type(obj: PSObject, name: str) -> str:
+    """The .NET type name of a property's value, as ``$value.GetType().FullName`` shows it."""
+    if name in obj.types:
+        return obj.types[name]
+    value = obj.properties[name]
+    if isinstance(value, PSEnum):
+        return value.type_name
+    if isinstance(value, bool):
+        return "System.Boolean"
+    if isinstance(value, int):
+        return "System.Int32"
+    return "System.String"
 
 
 def _wms_state_enum(text: str) -> PSEnum:
@@ -283,6 +328,8 @@ def _wms_client_name(host: Host, session: Session) -> str:
 def wms_session_object(host: Host, session: Session) -> PSObject:
     """A session as Get-WmsSession returns it (2012: ``Id``; 2016: ``SessionId`` and more)."""
     props: dict[str, object] = {}
+    types: dict[str, str] = {}
+    id_key = "Id" if host.generation == "2012" else "SessionId"
     if host.generation == "2012":
         props["Id"] = session.id
         props["State"] = _wms_state_enum(host.wms_state(session) or "")
@@ -290,16 +337,24 @@ def wms_session_object(host: Host, session: Session) -> PSObject:
         props["SessionId"] = session.id
         props["State"] = _wms_state_enum(host.wms_state(session) or "")
         props["IsOrchestratable"] = False
-    props["IsAdmin"] = session.admin
+    # MultiPoint computes IsAdmin from the user's logon, so membership through any group counts.
+    props["IsAdmin"] = bool(session.admin)
     if host.generation != "2012":
         props["IsMOGUser"] = False
     props["UserName"] = session.user
+    if session.id in host.behaviour.wms_user_mismatch:
+        props["UserName"] = f"{session.user}-elsewhere"  # MultiPoint and WTS disagree on the user
     props["StationId"] = session.station or 0
     props["ComputerName"] = host.computer
     props["ClientName"] = _wms_client_name(host, session)
     props["DomainName"] = session.domain
     props["IsRail"] = False
-    return PSObject(WMS_SESSION_TYPE, props)
+    id_type = host.behaviour.wms_id_type
+    if id_type == "string":
+        props[id_key] = str(session.id)
+    elif id_type == "uint32":
+        types[id_key] = "System.UInt32"
+    return PSObject(WMS_SESSION_TYPE, props, types)
 
 
 # --- the MultiPoint cmdlets -------------------------------------------------------------------
@@ -336,7 +391,9 @@ def what_if_text(command: Command, session_id: int) -> str:
 
 def _multipoint_session(host: Host, session_id: int) -> Session | None:
     session = host.session(session_id)
-    return None if session is None or session.system else session
+    if session is None or session.system or session_id in host.behaviour.wms_unlisted:
+        return None
+    return session
 
 
 async def get_wms_session(rs: Runspace, ids: list[int] | None = None) -> list[PSObject]:
@@ -348,11 +405,22 @@ async def get_wms_session(rs: Runspace, ids: list[int] | None = None) -> list[PS
     host = rs.host
     _check_access(host, _command(host, "Get-WmsSession"))
     wanted = None if ids is None else set(ids)
-    return [
+    objects = [
         wms_session_object(host, s)
         for s in host.ordered_sessions()
         if host.listed_by_multipoint(s) and (wanted is None or s.id in wanted)
     ]
+    if host.behaviour.wms_output == "collection":
+        return [PSCollection(f"System.Collections.Generic.List`1[[{WMS_SESSION_TYPE}]]", objects)]
+    return objects
+
+
+def unroll(objects: list) -> list:
+    """Objects as the next command of a pipeline gets them: a collection written whole is taken apart."""
+    flat: list = []
+    for item in objects:
+        flat.extend(item.items if isinstance(item, PSCollection) else [item])
+    return flat
 
 
 async def _service_disconnect(host: Host, session_id: int, cause: str) -> None:
@@ -419,6 +487,10 @@ async def disconnect_wms_session(
     command = _command(host, "Disconnect-WmsSession")
     _check_access(host, command)
     targets = _all_listed(host) if ids is None else ids
+    if host.behaviour.unknown_id == "terminating":
+        unknown = next((i for i in targets if _multipoint_session(host, i) is None), None)
+        if unknown is not None:
+            raise _not_found(command, unknown)  # the whole call fails: no id is done
     errors: list[PSError] = []
     for session_id in targets:
         work = _disconnect_one(rs, command, session_id, what_if, cause)
@@ -477,21 +549,34 @@ def wts_enumerate(host: Host) -> list[tuple[int, str, str]]:
     return [(s.id, s.win_station, s.state) for s in host.ordered_sessions()]
 
 
+NON_USER_STATES = ("Listen", "Reset", "Down", "Init")
+
+
 def wts_query(host: Host, session_id: int, info: str) -> str:
     """``WTSQuerySessionInformation`` for WTSUserName, WTSDomainName or WTSClientName."""
     session = host.session(session_id)
     if session is None:
         raise win32_error(ERROR_CTX_WINSTATION_NOT_FOUND, "WTSQuerySessionInformationW")
+    if session.state in NON_USER_STATES and host.behaviour.wts_query_non_user == "error":
+        raise win32_error(ERROR_INVALID_PARAMETER, "WTSQuerySessionInformationW")
     values = {"WTSUserName": session.user, "WTSDomainName": session.domain, "WTSClientName": session.client}
     return values[info]
 
 
 def local_admin_member(host: Host, session_id: int) -> bool | None:
-    """Whether the session's user is a direct member of Administrators (S-1-5-32-544)."""
+    """What the agent's Test-LocalAdmin finds: Administrators (S-1-5-32-544) expanded through its
+    nested groups. A user found there (directly or through an expandable group) is True; one
+    reached only through a group that cannot be expanded is None, and so is everyone else on a
+    host that has such a group (the agent cannot rule it out); otherwise False."""
     session = host.session(session_id)
     if session is None or not session.user:
         return None
-    return session.admin
+    if session.admin is True or session.admin == "group":
+        return True
+    if session.admin == "unresolvable":
+        return None
+    unexpandable = any(s.admin == "unresolvable" for s in host.spec.sessions)
+    return None if unexpandable else False
 
 
 def wts_disconnect(host: Host, session_id: int, cause: str) -> None:

@@ -43,7 +43,7 @@ class Session:
     domain: str
     station: int | None  # MultiPoint StationId; None for session 0 and the listener
     client: str
-    admin: bool
+    admin: bool | str  # True, False, "group" or "unresolvable" (spec.SessionSpec.admin)
     state: str  # WTS connect state name
     win_station: str
     system: bool = False  # session 0 or the listener: not a user session
@@ -152,7 +152,7 @@ class Host:
 
     def listed_by_multipoint(self, session: Session) -> bool:
         """Whether ``Get-WmsSession`` lists the session (Behaviour.disconnected_listed)."""
-        if session.system:
+        if session.system or session.id in self.behaviour.wms_unlisted:
             return False
         return session.state != DISCONNECTED or self.behaviour.disconnected_listed
 

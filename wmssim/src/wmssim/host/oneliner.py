@@ -866,7 +866,7 @@ class Interpreter:
                     ids = [bound["Id"]] if "Id" in bound else None
                 else:
                     ids = None if bound.get("All") else list(bound.get("SessionId", []))
-                return list(await cmdlets.get_wms_session(self.rs, ids))
+                return cmdlets.unroll(await cmdlets.get_wms_session(self.rs, ids))
             if bound.get("Confirm"):
                 raise PSError(
                     INVALID_OPERATION,

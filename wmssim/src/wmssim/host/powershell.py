@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 
 from ..process import Process
-from . import agent, clixml, oneliner
+from . import agent, clixml, cmdlets, oneliner
 from .agent import AGENT_MARKER
 from .cmdlets import Runspace
 from .errors import PSError
@@ -231,6 +231,7 @@ class PowerShellProcess(Process):
         self.arguments = arguments
         self.console_stdin = console_stdin
         self._replace_stdout = False
+        self._bom_written = False
         self._task = asyncio.get_running_loop().create_task(self._main())
 
     def terminate(self) -> None:
@@ -239,8 +240,12 @@ class PowerShellProcess(Process):
 
     # --- output --------------------------------------------------------------------------------
     def out(self, text: str) -> None:
-        """Write text to stdout now (unless garbage_stdout replaces it)."""
+        """Write text to stdout now (unless garbage_stdout replaces it); Faults.stdout_bom puts a
+        UTF-8 byte-order mark before the first text."""
         if not self._replace_stdout:
+            if self.host.faults.stdout_bom and not self._bom_written:
+                self._bom_written = True
+                text = "\ufeff" + text
             self.write("stdout", text.encode("utf-8"))
 
     def out_line(self, text: str) -> None:
@@ -315,6 +320,11 @@ class PowerShellProcess(Process):
                 f"wmssim runs only the multipoint.wms agent: {problem}.", "NotImplemented", "WmssimUnknownAgent",
             ))
             return 1
+        problem = unsupported_host(self.host)
+        if problem is not None:
+            # The bootstrap's own check, before it runs the agent at all.
+            self.out_line(json.dumps(agent.unsupported_host_response(self.host, problem), separators=(",", ":")))
+            return 0
         # The agent runs the MultiPoint cmdlets in a runspace of their own without a host, so
         # what they write to the host (-WhatIf's "What if:" lines) never reaches stdout.
         runspace = Runspace(self.host, "agent")
@@ -323,6 +333,16 @@ class PowerShellProcess(Process):
         line = json.dumps(response, ensure_ascii=True, separators=(",", ":")).replace("\x7f", "\\u007f")
         self.out_line(line)
         return 0
+
+
+def unsupported_host(host: Host) -> str | None:
+    """What the bootstrap says before it runs the agent: PowerShell 2.0, or a constrained language."""
+    version = cmdlets.ps_version(host)
+    if version.startswith("2."):
+        return f"Windows PowerShell {version} (3.0 or later is needed)"
+    if host.spec.language_mode != "FullLanguage":
+        return f"PowerShell in {host.spec.language_mode} mode (FullLanguage is needed)"
+    return None
 
 
 def start_process(host: Host, command: str, arguments: str, *, console_stdin: bool,
