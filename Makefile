@@ -17,9 +17,12 @@ $(STAMP): requirements-dev.txt tools/setup_venv.py wmssim/pyproject.toml
 	$(BIN)/python tools/setup_venv.py
 	@touch $(STAMP)
 
+# The full suite on the newest ansible-core (.venv), then unit tests and an end-to-end subset on
+# each older supported ansible-core, each in its own venv under .venv/cores (tools/each_core.py).
 test: setup
 	$(BIN)/python -m pytest tests
 	cd wmssim && ../$(BIN)/python -m pytest
+	$(BIN)/python tools/each_core.py
 
 demo: setup
 	$(BIN)/python tools/demo.py

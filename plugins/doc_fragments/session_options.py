@@ -16,7 +16,8 @@ options:
       - A pattern with a control character is refused. In a double-quoted YAML string C("LAB\teacher")
         holds a TAB, not a backslash; write patterns in single quotes.
       - Leave out to select every user. M(multipoint.wms.session_disconnect) and
-        M(multipoint.wms.session_message) apply the filters only with O(all=true).
+        M(multipoint.wms.session_message) apply the filters only when
+        their option C(all) is V(true).
     type: list
     elements: str
   exclude_users:

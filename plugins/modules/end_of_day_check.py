@@ -62,7 +62,17 @@ options:
   end_of_day_fail_hosts:
     description: As the role's variable.
     type: raw
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
 attributes:
+  action:
+    support: full
+    details: Runs on the controller only; it contacts no host.
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
     details: Checks the same way in check mode; the report folder is made and test-written in check mode too.
@@ -74,7 +84,7 @@ attributes:
 seealso:
   - module: multipoint.wms.fleet_report
 author:
-  - multipoint.wms contributors
+  - multipoint.wms maintainers (@multipoint-wms)
 """
 
 EXAMPLES = r"""

@@ -18,7 +18,7 @@ description:
     controller. A new O(run_id) per run keeps two runs on one day apart; running it again with the same
     O(run_id) (for example once per C(serial) batch) rewrites that run's files with everything known so far.
   - Run it once per play, on the controller (C(run_once) and C(delegate_to) C(localhost)); the
-    M(multipoint.wms.end_of_day) role does this for you.
+    C(multipoint.wms.end_of_day) role does this for you.
 options:
   report_dir:
     description: Directory on the controller for the report files; created if missing.
@@ -51,7 +51,17 @@ options:
     description: Name of the variable each host registered the M(multipoint.wms.session_message) result in.
     type: str
     default: end_of_day_warning
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
 attributes:
+  action:
+    support: full
+    details: Runs on the controller only; it contacts no host.
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
     details: Writes the report in check mode too, marked as a rehearsal and named C(end-of-day-<run_id>-check.*); it changes nothing on the hosts.
@@ -61,9 +71,11 @@ attributes:
     platforms: posix
     details: Runs on the controller.
 seealso:
-  - role: multipoint.wms.end_of_day
+  - name: The multipoint.wms.end_of_day role
+    link: https://github.com/multipoint-wms/multipoint.wms/blob/main/roles/end_of_day/README.md
+    description: Writes this report after warning, waiting and disconnecting across a fleet.
 author:
-  - multipoint.wms contributors
+  - multipoint.wms maintainers (@multipoint-wms)
 """
 
 EXAMPLES = r"""

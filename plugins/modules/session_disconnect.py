@@ -73,8 +73,17 @@ options:
     choices: [ignore, fail]
     default: ignore
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
   - multipoint.wms.session_options
 attributes:
+  action:
+    support: full
+    details: Every decision is made on the controller; the host only runs the agent, sent on stdin.
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
     details:
@@ -94,10 +103,11 @@ notes:
 seealso:
   - module: multipoint.wms.session_info
   - module: multipoint.wms.session_message
-  - role: multipoint.wms.end_of_day
+  - name: The multipoint.wms.end_of_day role
+    link: https://github.com/multipoint-wms/multipoint.wms/blob/main/roles/end_of_day/README.md
     description: Warn users, wait, disconnect and report across a fleet.
 author:
-  - multipoint.wms contributors
+  - multipoint.wms maintainers (@multipoint-wms)
 """
 
 EXAMPLES = r"""

@@ -44,8 +44,17 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
   - multipoint.wms.session_options
 attributes:
+  action:
+    support: full
+    details: Every decision is made on the controller; the host only runs the agent, sent on stdin.
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
     details: Read-only; runs the same way in check mode.
@@ -57,7 +66,7 @@ seealso:
   - module: multipoint.wms.session_disconnect
   - module: multipoint.wms.session_message
 author:
-  - multipoint.wms contributors
+  - multipoint.wms maintainers (@multipoint-wms)
 """
 
 EXAMPLES = r"""

@@ -49,8 +49,17 @@ options:
     choices: [ignore, fail]
     default: ignore
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
   - multipoint.wms.session_options
 attributes:
+  action:
+    support: full
+    details: Every decision is made on the controller; the host only runs the agent, sent on stdin.
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
     details: Reads the sessions and reports who would get the message; sends nothing.
@@ -63,7 +72,7 @@ seealso:
   - module: community.windows.win_msg
     description: Sends a message with msg.exe to every session or one user.
 author:
-  - multipoint.wms contributors
+  - multipoint.wms maintainers (@multipoint-wms)
 """
 
 EXAMPLES = r"""

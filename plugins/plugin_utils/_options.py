@@ -264,7 +264,7 @@ class MessageOptions:
 
 def disconnect_options(params: Mapping, given: Mapping) -> DisconnectOptions:
     """Options of session_disconnect from validated ``params`` and the task's own ``given`` args."""
-    ids, _ = _target(params, given)
+    ids = _target(params, given)[0]
     return DisconnectOptions(
         session_ids=ids,
         user_filter=_user_filter(params),
@@ -291,7 +291,7 @@ def info_options(params: Mapping, given: Mapping) -> InfoOptions:
 
 def message_options(params: Mapping, given: Mapping) -> MessageOptions:
     """Options of session_message from validated ``params`` and the task's own ``given`` args."""
-    ids, _ = _target(params, given)
+    ids = _target(params, given)[0]
     title, text = params["title"], params["text"]
     if not text.strip():
         raise OptionError("text: the message is empty; give the text users should read")

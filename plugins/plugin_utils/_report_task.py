@@ -65,7 +65,7 @@ def default_hosts(task_vars: dict, hostvars, disconnect_var: str) -> list[str]:
 
 def fleet_report(action, task_vars: dict) -> dict:
     """Write the report for every host of the play and return its summary."""
-    _, params = action.validate_argument_spec(argument_spec=REPORT_SPEC)
+    params = action.validate_argument_spec(argument_spec=REPORT_SPEC)[1]
     run_id = run_id_for(params.get("run_id"), task_vars)
     if not RUN_ID.match(run_id):
         raise AnsibleActionFail(

@@ -193,4 +193,3 @@ def end_of_day_check(action, task_vars: dict) -> dict:
         raise AnsibleActionFail(str(err)) from None
     return {"changed": False, "settings": checked,
             "msg": f"end_of_day settings checked; the report goes to {checked['report_dir']}"}
-

@@ -67,7 +67,7 @@ class UserPattern:
     @classmethod
     def _parse_at_form(cls, value: str) -> UserPattern:
         """``user@DOMAIN`` with a NetBIOS domain is ``DOMAIN\\user``; a DNS domain can never match."""
-        user, _, domain = value.rpartition("@")
+        user, domain = value.rsplit("@", 1) if "@" in value else ("", value)
         if "\\" in value or "@" in user or not user or not domain:
             raise PatternError(f"'{value}' mixes forms; write DOMAIN\\user or user@DOMAIN")
         if "." in domain:

@@ -38,13 +38,14 @@ from ansible_collections.multipoint.wms.plugins.plugin_utils._options import (
 
 T = TypeVar("T")
 
+
 def _options(action, spec: dict, build: Callable[[Mapping, Mapping], T]) -> T:
     """The task's options, checked; every error is raised before any host is contacted."""
     try:
         check_raw_types(action._task.args, spec)
         # null means the default: an option given as null is an option not given.
         action._task.args = without_nulls(action._task.args, spec)
-        _, params = action.validate_argument_spec(argument_spec=spec)
+        params = action.validate_argument_spec(argument_spec=spec)[1]
         return build(params, action._task.args)
     except OptionError as err:
         raise AnsibleActionFail(str(err)) from None

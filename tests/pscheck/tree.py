@@ -310,5 +310,3 @@ def bind(call: Call, lookup: Callable[[str], tuple[str, bool] | None]) -> Bound:
         else:
             bound.problems.append(f"{call.name} at line {call.line}: -{name} needs a value")
     return bound
-
-

@@ -241,4 +241,3 @@ def test_the_bootstrap_refuses_hosts_the_agent_cannot_run_on() -> None:
     document = json.loads(document.replace("' + $PSVersionTable.PSVersion + '", "2.0").strip("'"))
     jsonschema.validate(document, dict(schema(), **{"$ref": "#/$defs/response"}))
     assert document["error"]["kind"] == "unsupported_host"
-

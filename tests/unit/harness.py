@@ -40,7 +40,7 @@ class ScriptedConnection:
         assert script.splitlines() == [x.strip() for x in _agent.bootstrap_script().splitlines() if x.strip()]
         assert len(cmd) < 8191
         text = in_data.decode("ascii")
-        first, _, rest = text.partition("\n")
+        first, rest = (text.split("\n", 1) + [""])[:2]
         assert rest == _agent.agent_script().rstrip("\n") + "\n"
         request = json.loads(first)
         REQUEST.validate(request)

@@ -66,4 +66,3 @@ HOST = [
     session(5, "Carol", "Idle", station=0, client="LAB-PC-05"),
     session(6, "", "Connected", station=4),
 ]
-

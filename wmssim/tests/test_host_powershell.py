@@ -44,6 +44,18 @@ def test_the_captured_ansible_command():
     assert (rc, out, err) == (0, b"hi\r\n", b"")
 
 
+def test_a_powershell_command_line_inside_the_encoded_script_starts_a_second_powershell():
+    """ansible-core 2.18 and earlier wrap their command once more: the encoded script is itself a
+    powershell.exe command line. It runs, and the start-up is paid twice."""
+    inner = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand " + encoded(
+        "Write-Output 'hi'")
+    rc, out, err, seconds = run(make_host(powershell_startup_ms=200), "PowerShell",
+                                f"-NoProfile -EncodedCommand {encoded(inner)}")
+    assert (rc, out, err) == (0, b"hi\r\n", b"") and seconds >= 0.4
+    rc, _, err, _ = run(make_host(), "PowerShell", f"-EncodedCommand {encoded('PowerShell -EncodedCommand !!')}")
+    assert rc != 0 and b"not properly" in err
+
+
 def test_cmd_line_limit_is_8191_characters():
     host = make_host()
     head = "PowerShell -NoProfile -Command Write-Output 'x' #"

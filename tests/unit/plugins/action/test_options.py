@@ -63,7 +63,7 @@ DISCONNECT_BAD = [
 
 
 @pytest.mark.parametrize("check_mode", [False, True], ids=["run", "check"])
-@pytest.mark.parametrize("args,expected", DISCONNECT_BAD, ids=[repr(a) for a, _ in DISCONNECT_BAD])
+@pytest.mark.parametrize("args,expected", DISCONNECT_BAD, ids=[repr(case[0]) for case in DISCONNECT_BAD])
 def test_session_disconnect_rejects(args, expected, check_mode):
     conn = ScriptedConnection(_never_called)
     with pytest.raises(AnsibleActionFail) as info:
@@ -93,7 +93,7 @@ MESSAGE_BAD = [
 ]
 
 
-@pytest.mark.parametrize("args,expected", MESSAGE_BAD, ids=[repr(a)[:60] for a, _ in MESSAGE_BAD])
+@pytest.mark.parametrize("args,expected", MESSAGE_BAD, ids=[repr(case[0])[:60] for case in MESSAGE_BAD])
 def test_session_message_rejects(args, expected):
     conn = ScriptedConnection(_never_called)
     with pytest.raises(AnsibleActionFail) as info:
@@ -112,7 +112,7 @@ INFO_BAD = [
 ]
 
 
-@pytest.mark.parametrize("args,expected", INFO_BAD, ids=[repr(a) for a, _ in INFO_BAD])
+@pytest.mark.parametrize("args,expected", INFO_BAD, ids=[repr(case[0]) for case in INFO_BAD])
 def test_session_info_rejects(args, expected):
     conn = ScriptedConnection(_never_called)
     with pytest.raises(AnsibleActionFail) as info:

@@ -16,6 +16,7 @@ from ansible_collections.multipoint.wms.tests.unit.replies import (
 
 DISCONNECTABLE = ["Active", "Connected", "ConnectQuery", "Shadow", "Idle"]
 
+
 def by_id(sessions: list[dict], sid: int) -> dict:
     return next(s for s in sessions if s["id"] == sid)
 

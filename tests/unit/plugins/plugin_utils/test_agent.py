@@ -38,7 +38,7 @@ def test_stdin_is_ascii_with_the_request_first_and_data_kept_exact():
     request = message_request("auto", [2], ("Active",), "t", TRICKY, 60)
     data = build_stdin(request)
     data.decode("ascii")  # raises if anything is not ASCII
-    first, _, rest = data.decode("ascii").partition("\n")
+    first, rest = (data.decode("ascii").split("\n", 1) + [""])[:2]
     assert json.loads(first) == request
     assert json.loads(first)["text"] == TRICKY
     assert rest == _agent.agent_script().rstrip("\n") + "\n"

@@ -85,7 +85,7 @@ def test_files_for_machines_and_people(tmp_path):
 
 
 def test_two_runs_never_share_files(tmp_path):
-    ids = {new_run_id() for _ in range(50)}
+    ids = {new_run_id() for _attempt in range(50)}
     assert len(ids) == 50
     for run_id in list(ids)[:2]:
         write_report(build_report(run_id, False, ["h"], {}, "d", "w"), str(tmp_path), ["json"])

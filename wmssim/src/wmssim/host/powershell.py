@@ -6,6 +6,8 @@ command runs through cmd.exe (``WINRS_SKIP_CMD_SHELL=FALSE``), which refuses lin
 PowerShell's own arguments are parsed as Windows PowerShell 5.1 does (``-NoProfile``,
 ``-NonInteractive``, ``-ExecutionPolicy``, ``-EncodedCommand`` base64 of UTF-16LE, ``-Command``,
 unique prefixes such as ``-enc``). Start-up costs ``powershell_startup_ms`` + ``Faults.slow_ms``.
+ansible-core 2.18 and earlier send an encoded script that is itself a ``powershell.exe`` command
+line; it starts a second powershell.exe (same stdin, start-up paid again), as on Windows.
 
 Then one of two things runs:
 
@@ -167,6 +169,14 @@ def parse_powershell_arguments(args: list[str]) -> Invocation:
     return Invocation(script if encoded else None, encoded, non_interactive)
 
 
+def nested_command_line(script: str | None) -> list[str] | None:
+    """The arguments of a script that is only a ``powershell.exe`` command line (one line), else None."""
+    if script is None or "\n" in script.strip():
+        return None
+    argv = split_command_line(script.strip())
+    return argv if argv and is_powershell(argv[0]) else None
+
+
 def _decode(value: str) -> str:
     try:
         return base64.b64decode(value, validate=True).decode("utf-16-le")
@@ -295,6 +305,19 @@ class PowerShellProcess(Process):
             self.out("".join(line + "\r\n" for line in NOISE_LINES))
             self._replace_stdout = garbage == "replace"
         script = invocation.script
+        child = nested_command_line(script) if invocation.encoded else None
+        if child is not None:
+            # ansible-core 2.18 and earlier wrap their command once more: the encoded script is itself a
+            # powershell.exe command line, so a second powershell.exe starts (same stdin, same cost again).
+            try:
+                invocation = parse_powershell_arguments(child[1:])
+            except UsageError as err:
+                self.error(PSError("System.Management.Automation.RemoteException", str(err), "NotSpecified",
+                                   "NativeCommandError"))
+                return EXIT_BAD_ARGUMENTS
+            if cost_ms > 0:
+                await asyncio.sleep(cost_ms / 1000)
+            script = invocation.script
         if script is None:
             script = (await self._stdin_text()) if not self.console_stdin else ""
         if invocation.encoded and is_bootstrap(script, self.known):
