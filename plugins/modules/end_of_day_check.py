@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: end_of_day_check
 short_description: Check the settings of the end_of_day role before any host is contacted
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Checks every C(end_of_day_*) setting of the C(multipoint.wms.end_of_day) role the way the modules
     will use it, and fails with a message that names the setting and the accepted form.
@@ -59,6 +59,9 @@ options:
   end_of_day_run_id:
     description: As the role's variable.
     type: raw
+  end_of_day_part:
+    description: As the role's variable.
+    type: raw
   end_of_day_fail_hosts:
     description: As the role's variable.
     type: raw
@@ -103,7 +106,7 @@ settings:
   type: dict
   sample: {users: [], exclude_users: ['LAB\teacher*'], exclude_admins: true, states: [Active, Idle], warning_text: '',
            warning_title: End of the day, grace_seconds: 300, unwarned: disconnect, timeout: 30, backend: auto,
-           report_dir: /home/admin/reports, report_formats: [json, markdown], run_id: '', fail_hosts: true}
+           report_dir: /home/admin/reports, report_formats: [json, markdown], run_id: '', part: '', fail_hosts: true}
 msg:
   description: A one-line summary.
   returned: success

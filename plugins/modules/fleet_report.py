@@ -29,6 +29,14 @@ options:
       - Name of this run in the file names (letters, digits, C(.), C(_), C(-)).
       - Default is the UTC time plus a random part, for example C(20261123T180502Z-3fa9c1).
     type: str
+  part:
+    description:
+      - This report is one part of the run (a slice of the inventory), merged later with
+        M(multipoint.wms.fleet_report_merge). The files are named C(end-of-day-<run_id>-<part>.*), and
+        RV(part_record) is what to record with C(ansible.builtin.set_stats) under RV(stats_key).
+      - Letters, digits and C(_). Default is none (the whole run), except in an AWX or Automation Platform
+        workflow (every slice of a sliced job is one), where each job is the part C(job<awx_job_id>).
+    type: str
   formats:
     description: Which files to write.
     type: list
@@ -71,6 +79,7 @@ attributes:
     platforms: posix
     details: Runs on the controller.
 seealso:
+  - module: multipoint.wms.fleet_report_merge
   - name: The multipoint.wms.end_of_day role
     link: https://github.com/multipoint-wms/multipoint.wms/blob/main/roles/end_of_day/README.md
     description: Writes this report after warning, waiting and disconnecting across a fleet.
@@ -125,6 +134,33 @@ problem_hosts:
   type: list
   elements: str
   sample: [mps-17, mps-22]
+exclusions_matched_nowhere:
+  description: exclude_users patterns that matched no session on any host of the run.
+  returned: success
+  type: list
+  elements: str
+  sample: []
+part:
+  description: The part this report is, or null for a whole run.
+  returned: success
+  type: str
+  sample: job4711
+stats_key:
+  description: The C(set_stats) key for this part, C(multipoint_wms_end_of_day_part_<part>) (C(..._run) for a whole run).
+  returned: success
+  type: str
+  sample: multipoint_wms_end_of_day_part_job4711
+part_record:
+  description:
+    - This report in compact form, for M(multipoint.wms.fleet_report_merge) - per host the status, the reason,
+      the session ids per outcome and the number of sessions warned; no account names.
+  returned: success
+  type: dict
+  sample: {report: multipoint.wms end_of_day part, run_id: awx-4710, part: job4711, mode: run,
+           written: "2026-11-23T18:05:40+00:00",
+           hosts: {mps-01: {status: changed, reason: "", generation: "2016", backend: multipoint-2016,
+                            ids: {disconnected: [2, 3], unchanged: [5], skipped: [4], failed: []}, warned: 2,
+                            warning: "", notes: [], unmatched_exclusions: []}}}
 msg:
   description: The first summary line.
   returned: success

@@ -28,6 +28,14 @@ from ansible_collections.multipoint.wms.plugins.plugin_utils._outcomes import (
 
 
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+# A part of a run (an AWX slice, or a by-hand share of the inventory): its name in file names and
+# in the set_stats key, so it must also be a valid identifier tail.
+PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{0,49}$")
+# The set_stats key of one part: AWX combines the artifacts of all slices with a shallow update,
+# so each slice must use a key of its own.
+STATS_PREFIX = "multipoint_wms_end_of_day_part_"
+# The session lists a part keeps per host: ids only (kind -> HostEntry field).
+ID_KINDS = ("disconnected", "unchanged", "skipped", "failed")
 
 
 def new_run_id() -> str:
@@ -63,6 +71,47 @@ class HostEntry:
     notes: list[str] = field(default_factory=list)
     # exclude_users patterns that matched no session here; None when the host's sessions were not read
     unmatched_exclusions: list[str] | None = None
+    # How many accounts were warned when only the count is known (a host merged from a part).
+    warned_count: int | None = None
+
+    def warned_total(self) -> int:
+        return self.warned_count if self.warned_count is not None else len(self.warned)
+
+    def compact(self) -> dict:
+        """What a part records of this host: status, reason, the ids per kind, counts; no accounts."""
+        record = {"status": self.status.value, "reason": self.reason, "generation": self.generation,
+                  "backend": self.backend,
+                  "ids": {kind: [s.get("id") for s in getattr(self, kind)] for kind in ID_KINDS},
+                  "warned": self.warned_total(), "warning": self.warning, "notes": list(self.notes),
+                  "unmatched_exclusions": self.unmatched_exclusions}
+        return record
+
+    @classmethod
+    def from_json(cls, name: str, data: Mapping) -> HostEntry:
+        """A host line read back from a report's JSON file (``FleetReport.to_dict``)."""
+        lists = {k: list(data.get(k) or []) for k in (*ID_KINDS, "warned", "notes")}
+        return cls(name, HostStatus(data.get("status")), str(data.get("reason") or ""), data.get("generation"),
+                   data.get("backend"), warning=str(data.get("warning") or ""),
+                   unmatched_exclusions=data.get("unmatched_exclusions"), warned_count=data.get("warned_count"),
+                   **lists)
+
+    @classmethod
+    def from_compact(cls, name: str, record: Mapping) -> HostEntry:
+        """A host line rebuilt from a part's record: sessions by id only."""
+        ids = record.get("ids") or {}
+        status = HostStatus(record.get("status"))
+
+        def lines(kind: str) -> list[dict]:
+            return [{"id": i, "account": "", "state_before": None, "state_after": None, "outcome": kind,
+                     "message": ""} for i in ids.get(kind) or []]
+
+        skipped = [{"id": i, "account": "", "state": None, "reason": ""} for i in ids.get("skipped") or []]
+        return cls(name, status, str(record.get("reason") or ""), record.get("generation"), record.get("backend"),
+                   disconnected=lines("disconnected"), unchanged=lines("unchanged"), skipped=skipped,
+                   failed=lines("failed"), warning=str(record.get("warning") or ""),
+                   notes=[str(n) for n in record.get("notes") or []],
+                   unmatched_exclusions=record.get("unmatched_exclusions"),
+                   warned_count=int(record.get("warned") or 0))
 
 
 def _session_line(s: Mapping) -> dict:
@@ -151,6 +200,9 @@ class FleetReport:
     check_mode: bool
     written: str
     hosts: list[HostEntry]
+    part: str | None = None  # this report is one part of the run (an AWX slice)
+    merged_from: list[dict] | None = None  # this report merges these parts (part, written, hosts)
+    notes: list[str] = field(default_factory=list)  # about the report as a whole
 
     def counts(self) -> dict:
         by_status = Counter(h.status for h in self.hosts)
@@ -161,7 +213,7 @@ class FleetReport:
             "sessions_unchanged": sum(len(h.unchanged) for h in self.hosts),
             "sessions_skipped": sum(len(h.skipped) for h in self.hosts),
             "sessions_failed": sum(len(h.failed) for h in self.hosts),
-            "sessions_warned": sum(len(h.warned) for h in self.hosts),
+            "sessions_warned": sum(h.warned_total() for h in self.hosts),
         }
 
     def unmatched_exclusions(self) -> list[str]:
@@ -199,7 +251,17 @@ class FleetReport:
         for h in self.hosts:
             if h.warning and h.status not in (HostStatus.UNREACHABLE, HostStatus.NOT_RUN):
                 lines.append(f"WARNING {h.name}: {h.warning}")
+        lines.extend(f"NOTE {note}" for note in self.notes)
         return lines
+
+    def part_record(self) -> dict:
+        """This report as one part of its run, compact, for set_stats and a later merge."""
+        return {"report": "multipoint.wms end_of_day part", "run_id": self.run_id, "part": self.part,
+                "mode": "check" if self.check_mode else "run", "written": self.written,
+                "hosts": {h.name: h.compact() for h in self.hosts}}
+
+    def stats_key(self) -> str:
+        return STATS_PREFIX + (self.part or "run")
 
     def to_dict(self) -> dict:
         return {
@@ -207,11 +269,14 @@ class FleetReport:
             "run_id": self.run_id,
             "mode": "check" if self.check_mode else "run",
             "written": self.written,
+            "part": self.part,
+            "merged_from": self.merged_from,
+            "notes": self.notes,
             "summary": self.counts(),
             "exclusions_matched_nowhere": self.unmatched_exclusions(),
             "hosts_with_warning_problems": self.unwarned_hosts(),
-            "hosts": {h.name: {**{k: v for k, v in asdict(h).items() if k not in ("name", "unmatched_exclusions")},
-                               "status": h.status.value}
+            "hosts": {h.name: {**{k: v for k, v in asdict(h).items() if k not in ("name", "warned_count")},
+                               "status": h.status.value, "warned_count": h.warned_total()}
                       for h in self.hosts},
         }
 
@@ -219,8 +284,9 @@ class FleetReport:
         c = self.counts()
         done = "would disconnect" if self.check_mode else "disconnected"
         warned = "would warn" if self.check_mode else "warned"
+        title = f"{self.run_id}, part {self.part}" if self.part else self.run_id
         out = [
-            f"# End-of-day report {self.run_id}",
+            f"# End-of-day report {title}",
             "",
             f"Written {self.written}. Mode: **{'check (nothing was changed)' if self.check_mode else 'run'}**.",
             "",
@@ -234,6 +300,12 @@ class FleetReport:
             f"| {c['sessions_failed']} | {c['sessions_warned']} |",
             "",
         ]
+        if self.merged_from is not None:
+            out += [f"Merged from {len(self.merged_from)} part(s): "
+                    + (", ".join(f"{_md(p['part'])} ({p['hosts']} hosts)" for p in self.merged_from) or "none")
+                    + ". Sessions are listed by id; each part's own report has the accounts.", ""]
+        for note in self.notes:
+            out += [f"Note: {_md(note)}", ""]
         unmatched = self.unmatched_exclusions()
         if unmatched:
             out += ["**Exclusions that matched no session on any host** (a typo protects nobody): "
@@ -250,12 +322,12 @@ class FleetReport:
         for h in hosts:
             out.append(
                 f"| {_md(h.name)} | {h.status.value} | {h.generation or ''} | {len(h.disconnected)} | {len(h.unchanged)} "
-                f"| {len(h.skipped)} | {len(h.failed)} | {len(h.warned)} | {_md(h.reason)} |"
+                f"| {len(h.skipped)} | {len(h.failed)} | {h.warned_total()} | {_md(h.reason)} |"
             )
         for h in hosts:
             rows = [("disconnected" if not self.check_mode else "would disconnect", s) for s in h.disconnected]
             rows += [("failed", s) for s in h.failed] + [("unchanged", s) for s in h.unchanged]
-            if not rows and not h.skipped and not h.notes and not h.warned and not h.warning:
+            if not rows and not h.skipped and not h.notes and not h.warned_total() and not h.warning:
                 continue
             out += ["", f"### {_md(h.name)}", ""]
             if rows:
@@ -269,6 +341,8 @@ class FleetReport:
                 out += ["", "Skipped: " + "; ".join(f"{s['id']} {_md(s['account'])} ({_md(s['reason'])})" for s in h.skipped)]
             if h.warned:
                 out += ["", f"{'Would warn' if self.check_mode else 'Warned'}: " + ", ".join(_md(a) for a in h.warned)]
+            elif h.warned_total():
+                out += ["", f"{'Would warn' if self.check_mode else 'Warned'}: {h.warned_total()} session(s)"]
             if h.warning:
                 out += ["", f"Warning: {_md(h.warning)}"]
             for note in h.notes:
@@ -302,23 +376,32 @@ def _md(text: str | None) -> str:
     return "".join(out)
 
 
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
 def build_report(
-    run_id: str, check_mode: bool, hosts: list[str], hostvars: Mapping, disconnect_var: str, warning_var: str
+    run_id: str, check_mode: bool, hosts: list[str], hostvars: Mapping, disconnect_var: str, warning_var: str,
+    part: str | None = None,
 ) -> FleetReport:
     """A report line for every host of the play, whatever happened to it."""
     entries = []
     for name in hosts:
         values = hostvars.get(name) or {}
         entries.append(host_entry(name, values.get(disconnect_var), values.get(warning_var), check_mode))
-    written = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    return FleetReport(run_id=run_id, check_mode=check_mode, written=written, hosts=entries)
+    return FleetReport(run_id=run_id, check_mode=check_mode, written=now(), hosts=entries, part=part)
+
+
+def report_stem(run_id: str, part: str | None, check_mode: bool) -> str:
+    """``end-of-day-<run>[-<part>][-check]``: parts of one run never share files."""
+    return f"end-of-day-{run_id}" + (f"-{part}" if part else "") + ("-check" if check_mode else "")
 
 
 def write_report(report: FleetReport, directory: str, formats: list[str]) -> dict[str, str]:
     """Write the report's files (atomically); the run id keeps different runs apart."""
     folder = Path(directory).expanduser()
     folder.mkdir(parents=True, exist_ok=True)
-    stem = f"end-of-day-{report.run_id}" + ("-check" if report.check_mode else "")
+    stem = report_stem(report.run_id, report.part, report.check_mode)
     paths = {}
     for fmt in formats:
         if fmt == "json":

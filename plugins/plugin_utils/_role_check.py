@@ -33,7 +33,7 @@ from ansible_collections.multipoint.wms.plugins.plugin_utils._protocol import (
     DISPLAY_SECONDS_RANGE,
     TIMEOUT_RANGE,
 )
-from ansible_collections.multipoint.wms.plugins.plugin_utils._report import RUN_ID
+from ansible_collections.multipoint.wms.plugins.plugin_utils._report import PART, RUN_ID
 from ansible_collections.multipoint.wms.plugins.plugin_utils._selection import PatternError, UserPattern
 from ansible_collections.multipoint.wms.plugins.plugin_utils._sessions import DISCONNECTABLE_STATES
 
@@ -41,10 +41,11 @@ PREFIX = "end_of_day_"
 FORMATS = ("json", "markdown")
 UNWARNED = ("disconnect", "leave")
 RUN_ID_FORM = "empty, or up to 100 letters, digits, '.', '_' and '-', starting with a letter or digit"
+PART_FORM = "empty, or up to 50 letters, digits and '_', starting with a letter or digit"
 # Every setting the check knows: what it is, in words, for "unknown setting" messages.
 SETTINGS = (
     "users", "exclude_users", "exclude_admins", "states", "warning_text", "warning_title", "grace_seconds",
-    "unwarned", "timeout", "backend", "report_dir", "report_formats", "run_id", "fail_hosts",
+    "unwarned", "timeout", "backend", "report_dir", "report_formats", "run_id", "part", "fail_hosts",
 )
 
 
@@ -180,6 +181,10 @@ def check_settings(settings: Mapping, cwd: str) -> dict:
     if not isinstance(run_id, str) or (run_id and not RUN_ID.match(run_id)):
         raise OptionError(f"{_name('run_id')}: got {_got(run_id)}; accepted: {RUN_ID_FORM}")
     checked["run_id"] = run_id
+    part = value.get("part", "")
+    if not isinstance(part, str) or (part and not PART.match(part)):
+        raise OptionError(f"{_name('part')}: got {_got(part)}; accepted: {PART_FORM}")
+    checked["part"] = part
     checked["fail_hosts"] = _flag("fail_hosts", value.get("fail_hosts", True))
     checked["report_dir"] = str(report_folder(value.get("report_dir", "reports"), cwd))
     return checked

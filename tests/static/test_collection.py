@@ -16,7 +16,9 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-MODULES = ("session_disconnect", "session_info", "session_message", "fleet_report")
+MODULES = ("session_disconnect", "session_info", "session_message", "fleet_report", "fleet_report_merge")
+# Every module the collection documents (end_of_day_check checks its raw arguments itself: no spec).
+ALL_MODULES = (*MODULES, "end_of_day_check")
 TASK_KEYWORDS = {
     "name", "register", "when", "check_mode", "diff", "vars", "loop", "tags", "delegate_to", "run_once",
     "become", "ignore_errors", "failed_when", "changed_when", "notify", "no_log", "environment",
@@ -52,10 +54,11 @@ def _spec(name: str) -> dict:
         "session_info": _options.INFO_SPEC,
         "session_message": _options.MESSAGE_SPEC,
         "fleet_report": _report_task.REPORT_SPEC,
+        "fleet_report_merge": _report_task.MERGE_SPEC,
     }[name]
 
 
-@pytest.mark.parametrize("name", MODULES)
+@pytest.mark.parametrize("name", ALL_MODULES)
 def test_ansible_doc_renders(name):
     out = subprocess.run([str(BIN / "ansible-doc"), f"multipoint.wms.{name}"], capture_output=True, text=True,
                          env=ENV, cwd=REPO)
@@ -88,7 +91,7 @@ def test_documented_options_are_the_argument_spec(name):
         assert doc.get("description"), key
 
 
-@pytest.mark.parametrize("name", MODULES)
+@pytest.mark.parametrize("name", ALL_MODULES)
 def test_documentation_shape(name):
     doc = yaml.safe_load(_doc(name).DOCUMENTATION)
     assert doc["module"] == name and doc["version_added"] == "0.1.0"
@@ -102,7 +105,7 @@ def test_documentation_shape(name):
                 assert field in sub_entry, f"RETURN {key}.{sub} has no {field}"
 
 
-@pytest.mark.parametrize("name", MODULES)
+@pytest.mark.parametrize("name", ALL_MODULES)
 def test_examples_are_yaml_with_fqcns(name):
     tasks = yaml.safe_load(_doc(name).EXAMPLES)
     assert tasks
