@@ -28,6 +28,7 @@ demo: setup
 	$(BIN)/python tools/demo.py
 
 bench: setup
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	$(BIN)/python tools/bench.py
 
 lint: setup

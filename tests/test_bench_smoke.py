@@ -42,8 +42,7 @@ def test_smoke_run_passes_and_writes_results(smoke_results):
     assert document["passed"] is True
     assert document["machine"]["cpus"] >= 1
     assert document["machine"]["ansible_core"].count(".") == 2
-    assert [case["case"] for case in document["cases"]] == [
-        "capacity", "end_of_day_3", "cost", "grace_3", "naive_baseline"]
+    assert [case["case"] for case in document["cases"]] == ["capacity", "cost", "grace_3", "scale"]
     for case in document["cases"]:
         assert "error" not in case["figures"], case["figures"].get("error")
         assert case["checks"], case["case"]
@@ -57,16 +56,22 @@ def test_smoke_capacity_probes_every_sampled_host(smoke_results):
     assert figures["rss_mib_after_start"] > 0
 
 
-def test_smoke_end_of_day_disconnects_and_costs_four_commands(smoke_results):
-    figures = _case(smoke_results[1], "end_of_day_3")["figures"]
-    assert figures["rc"] == 0
-    assert figures["hosts"] == 3
-    assert figures["left_connected"] == 0
-    assert figures["user_sessions"] > 0
-    assert max(figures["commands_per_host"]) == 4
-    assert figures["controller_cpu_seconds"] > 0
-    assert figures["controller_peak_pss_mib"] > 0
-    assert figures["controller_peak_processes"] >= 2  # ansible-playbook and at least one fork
+def test_smoke_scale_runs_every_way_over_the_first_hosts(smoke_results):
+    figures = _case(smoke_results[1], "scale")["figures"]
+    assert sorted(figures["sizes"]) == ["2", "3"]
+    for size, ways in figures["sizes"].items():
+        expected = {"floor_one_raw": [1], "floor_two_raw": [2], "session_disconnect": [2], "end_of_day_role": [4]}
+        for way, commands in expected.items():
+            assert ways[way]["rc"] == 0 and ways[way]["commands_per_host"] == commands, (size, way)
+        assert ways["session_disconnect"]["left_connected"] == ways["end_of_day_role"]["left_connected"] == 0
+        assert ways["end_of_day_role"]["controller_cpu_seconds"] > 0
+        assert ways["end_of_day_role"]["controller_peak_pss_mib"] > 0
+        assert [t["action"].rsplit(".", 1)[-1] for t in ways["end_of_day_role"]["tasks"]].count("session_disconnect") == 1
+    naive = figures["sizes"]["3"]["naive_loop"]
+    # One listing plus one command per user session that is not an administrator's, on every host.
+    assert naive["left_connected"] == 0 and naive["targeted_sessions"] > 0
+    assert naive["commands"] == 3 + naive["targeted_sessions"]
+    assert "naive_loop" not in figures["sizes"]["2"]
 
 
 def test_smoke_cost_counts_commands_per_way(smoke_results):
@@ -94,16 +99,6 @@ def test_smoke_grace_times_the_tasks_between_warning_and_disconnect(smoke_result
     assert figures["between_warning_and_disconnect_seconds"] >= figures["grace_seconds"]
     actions = [task["action"].rsplit(".", 1)[-1] for task in figures["tasks"]]
     assert actions.index("session_message") < actions.index("session_disconnect")
-
-
-def test_smoke_naive_baseline_runs_one_command_per_session(smoke_results):
-    figures = _case(smoke_results[1], "naive_baseline")["figures"]
-    raw = figures["ways"]["raw one-liners"]
-    agent = figures["ways"]["session_disconnect all=true"]
-    assert raw["targeted_sessions"] == agent["targeted_sessions"] > 0
-    assert raw["left_connected"] == agent["left_connected"] == 0
-    assert raw["commands"] == figures["hosts"] + raw["targeted_sessions"]
-    assert agent["commands"] == 2 * figures["hosts"]
 
 
 def test_every_verdict_follows_from_its_figure_and_target(smoke_results):

@@ -1,22 +1,22 @@
 """`make bench`: speed, memory and cost of the collection against a simulated fleet.
 
 Runs, on this machine:
-  1. capacity    the simulator alone, 500 hosts x 25 sessions (tools/fleet_capacity.py);
-  2. end_of_day  playbooks/end_of_day.yml (warning, grace 0, disconnect, report) over 100 and 500
-                 hosts x 25 sessions, PowerShell start-up 500 ms, forks 50; and 100 hosts with no
-                 start-up, to show what ansible itself costs;
-  3. cost        agent commands and WS-Man messages per host, 5 against 50 sessions per host;
-  4. grace       the role with a 1 s grace period on 50 and 100 hosts: what deciding to wait
-                 costs on top of the wait;
-  5. naive       raw one-liners (one Disconnect-WmsSession per session) against
-                 session_disconnect all=true on 50 hosts x 25 sessions.
-Prints a table, writes every figure to .bench/results.json and exits 1 when a target is missed
-(2 when a measurement could not be taken). Targets and their reasons: docs/benchmarks.md.
+  1. capacity  the simulator alone, 500 hosts x 25 sessions (tools/fleet_capacity.py);
+  2. cost      agent commands and WS-Man messages per host, 5 against 50 sessions per host;
+  3. grace     the role with a 1 s grace period on 50 and 100 hosts: what deciding to wait
+               costs on top of the wait;
+  4. scale     one fleet of 500 MultiPoint 2016 hosts x 25 sessions (PowerShell start-up 500 ms,
+               forks 50); over its first 50, 100, 200 and 500 hosts: Ansible's floor (one and two
+               raw tasks per host), session_disconnect with filters, the end_of_day role
+               (playbooks/end_of_day.yml, warning, grace 0, report) and the naive loop (one raw
+               Disconnect-WmsSession per session).
+Prints a table, writes every figure to .bench/results.json, draws docs/benchmarks.png (wall time
+against fleet size) and exits 1 when a target is missed (2 when a measurement could not be
+taken). Targets and their reasons: docs/benchmarks.md.
 
-    .venv/bin/python tools/bench.py            # everything: 6-12 minutes on 2 cores
-    .venv/bin/python tools/bench.py --quick    # 100-host end of day, smaller runs: 2-3 minutes
-    .venv/bin/python tools/bench.py --only cost --only naive
-    .venv/bin/python tools/bench.py --only end_of_day --eod-hosts 200 --forks 25   # explore
+    .venv/bin/python tools/bench.py            # everything: about 15 minutes on 2 cores
+    .venv/bin/python tools/bench.py --quick    # scale on 50 and 100 hosts: 3-4 minutes
+    .venv/bin/python tools/bench.py --only scale --sizes 200
 """
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ from bench_cases import PROFILES, CaseResult, Check, Profile
 from bench_fleet import REPO, BenchError
 from bench_targets import Targets
 
-CASES = ("capacity", "end_of_day", "cost", "grace", "naive")
+CASES = ("capacity", "cost", "grace", "scale")
 DEFAULT_WORK = REPO / ".bench"
+PLOT = REPO / "docs" / "benchmarks.png"
 
 
 def machine() -> dict:
@@ -66,23 +67,14 @@ def run_cases(profile: Profile, only: list[str], work: Path, targets: Targets,
     plan = []
     if "capacity" in only:
         plan.append(("capacity", lambda: bench_cases.capacity(profile, work / "capacity", targets)))
-    if "end_of_day" in only:
-        for hosts in profile.eod_sizes:
-            plan.append((f"end_of_day_{hosts}", lambda hosts=hosts: bench_cases.end_of_day(
-                profile, work / f"end_of_day_{hosts}", targets, hosts)))
-        if profile.eod_floor_size:
-            size = profile.eod_floor_size
-            plan.append((f"end_of_day_{size}_startup0", lambda: bench_cases.end_of_day(
-                profile, work / f"end_of_day_{size}_startup0", targets, size, startup_ms=0,
-                label=f"end of day {size}x{profile.eod_sessions}, no PS start-up")))
     if "cost" in only:
         plan.append(("cost", lambda: bench_cases.cost(profile, work / "cost", targets)))
     if "grace" in only:
         for hosts in profile.grace_sizes:
             plan.append((f"grace_{hosts}", lambda hosts=hosts: bench_cases.grace(
                 profile, work / f"grace_{hosts}", targets, hosts)))
-    if "naive" in only:
-        plan.append(("naive", lambda: bench_cases.naive(profile, work / "naive", targets)))
+    if "scale" in only:
+        plan.append(("scale", lambda: bench_cases.scale(profile, work / "scale", targets)))
 
     results = []
     for name, measure in plan:
@@ -101,24 +93,16 @@ def run_cases(profile: Profile, only: list[str], work: Path, targets: Targets,
 
 
 def analysis(results: list[CaseResult]) -> dict:
-    """What dominates the end of day, and how the grace decision grows with the fleet."""
+    """Wall time of every way at every size, as a multiple of Ansible's floor; the grace decision's growth."""
     by_case = {r.case: r.figures for r in results if "error" not in r.figures}
     out: dict[str, dict] = {}
-    for case, f in by_case.items():
-        if not case.startswith("end_of_day_") or case.endswith("_startup0"):
-            continue
-        entry = {
-            "wall_seconds": f["wall_seconds"],
-            "agent_task_seconds": f["agent_task_seconds"],
-            "startup_floor_seconds": f["startup_floor_seconds"],
-            "other_per_host_task_seconds": f["other_per_host_task_seconds"],
-            "once_task_seconds": f["once_task_seconds"],
-            "startup_floor_share": round(f["startup_floor_seconds"] / f["wall_seconds"], 3),
+    for size, ways in (by_case.get("scale", {}).get("sizes") or {}).items():
+        floor2 = ways["floor_two_raw"]["wall_seconds"]
+        out[f"scale_{size}"] = {
+            "wall_seconds": {way: data["wall_seconds"] for way, data in ways.items()},
+            "times_floor_of_two_raw": {way: round(data["wall_seconds"] / floor2, 2) for way, data in ways.items()},
+            "role_task_seconds": {t["task"]: t["seconds"] for t in ways["end_of_day_role"].get("tasks", [])},
         }
-        floor = by_case.get(f"{case}_startup0")
-        if floor:
-            entry["wall_seconds_without_startup"] = floor["wall_seconds"]
-        out[case] = entry
     grace = sorted((f["hosts"], f["decision_seconds"]) for case, f in by_case.items()
                    if case.startswith("grace_"))
     if len(grace) >= 2 and grace[0][1] > 0:
@@ -142,13 +126,8 @@ def describe(found: dict) -> list[str]:
                 f"{a['seconds'][1]} s at {a['hosts'][1]}: x{a['growth']} "
                 f"(linear would be x{a['growth_if_linear']}, quadratic x{a['growth_if_quadratic']})")
             continue
-        text = (f"  {case}: {a['wall_seconds']} s; agent tasks {a['agent_task_seconds']} s, of which "
-                f"PowerShell start-up at least {a['startup_floor_seconds']} s "
-                f"({a['startup_floor_share']:.0%} of the run); other per-host tasks "
-                f"{a['other_per_host_task_seconds']} s")
-        if "wall_seconds_without_startup" in a:
-            text += f"; {a['wall_seconds_without_startup']} s with no start-up at all"
-        lines.append(text)
+        ratios = ", ".join(f"{way} {ratio}x" for way, ratio in a["times_floor_of_two_raw"].items())
+        lines.append(f"  {case}, wall time as a multiple of two raw tasks per host: {ratios}")
     return lines
 
 
@@ -169,14 +148,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
-                        help="smaller run: end of day on 100 hosts only, grace on 50, baseline on "
-                             "20 hosts")
+                        help="smaller run: scale on 50 and 100 hosts, grace on 50")
     parser.add_argument("--profile", choices=sorted(PROFILES), help="sizes to use (default: full)")
     parser.add_argument("--only", action="append", choices=CASES,
                         help="run only this measurement (repeat for more)")
     parser.add_argument("--forks", type=int, help="ansible forks (default 50; targets assume 50)")
-    parser.add_argument("--eod-hosts", type=int, action="append", metavar="N",
-                        help="end of day over N hosts instead of the profile's sizes (repeat)")
+    parser.add_argument("--sizes", type=int, action="append", metavar="N",
+                        help="scale over the first N hosts instead of the profile's sizes (repeat)")
+    parser.add_argument("--plot", type=Path, default=PLOT,
+                        help="where to draw wall time against fleet size (default: docs/benchmarks.png)")
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK,
                         help="folder for fleets, logs and reports (default: .bench)")
     parser.add_argument("--out", type=Path, help="results file (default: <work>/results.json)")
@@ -185,8 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     profile = PROFILES[args.profile or ("quick" if args.quick else "full")]
     if args.forks:
         profile = dataclasses.replace(profile, forks=args.forks)
-    if args.eod_hosts:
-        profile = dataclasses.replace(profile, eod_sizes=tuple(args.eod_hosts), eod_floor_size=0)
+    if args.sizes:
+        profile = dataclasses.replace(profile, scale_sizes=tuple(args.sizes), naive_sizes=tuple(args.sizes))
     targets = Targets(resource_targets=profile.timing_targets)
     only = args.only or list(CASES)
     work = args.work.resolve()
@@ -216,6 +196,14 @@ def main(argv: list[str] | None = None) -> int:
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(document, indent=2) + "\n")
+
+    if any(r.case == "scale" and "error" not in r.figures for r in results) and profile.name == "full":
+        try:
+            import bench_plot
+        except ImportError as err:  # matplotlib: make bench installs requirements-bench.txt
+            print(f"no plot: {err}")
+        else:
+            print(f"plot: {bench_plot.draw(document, args.plot)}")
 
     print("\n== summary ==")
     print(table(checks))

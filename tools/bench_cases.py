@@ -1,10 +1,11 @@
 """The benchmark's measurements: each runs a fleet, takes its figures and checks them.
 
 - ``capacity``: the simulator alone (tools/fleet_capacity.py, run as is);
-- ``end_of_day``: the role over a generated fleet, as the evening job runs it;
 - ``cost``: agent commands and WS-Man messages per host, 5 against 50 sessions per host;
 - ``grace``: the role with a grace period: what deciding to wait costs beyond the wait itself;
-- ``naive``: ansible.builtin.raw one-liners against session_disconnect on the same fleet.
+- ``scale``: on one fleet, over the first N hosts for each size: Ansible's floor (one and two
+  ``ansible.builtin.raw`` tasks per host), session_disconnect with filters, the end_of_day role,
+  and the naive loop (one raw command per session).
 
 Every measurement returns a ``CaseResult``: figures (plain JSON values) and ``Check``s, each a
 figure compared with its target. Targets live in ``bench_targets``; sizes in ``Profile``.
@@ -13,13 +14,13 @@ figure compared with its target. Targets live in ``bench_targets``; sizes in ``P
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import yaml
 from bench_fleet import REPO, BenchError, BenchFleet, MeasuredRun, run_playbook
 from bench_targets import Target
 
@@ -74,31 +75,27 @@ class Profile:
     capacity_hosts: int = 500
     capacity_sessions: int = 25
     capacity_sample: int = 40
-    eod_sizes: tuple[int, ...] = (100, 500)
-    eod_sessions: int = 25
-    eod_floor_size: int = 100  # also run this size with no PowerShell start-up (0: skip)
     forks: int = 50
     startup_ms: int = 500
     latency_ms: int = 3
     cost_sessions: tuple[int, int] = (5, 50)
     cost_ways: tuple[str, ...] = ()  # labels of ``cost``'s runs to do; () = all of them
     grace_sizes: tuple[int, ...] = (50, 100)
-    naive_hosts: int = 50
-    naive_sessions: int = 25
+    scale_sizes: tuple[int, ...] = (50, 100, 200, 500)
+    scale_sessions: int = 25
+    naive_sizes: tuple[int, ...] = (50, 100, 200, 500)  # the naive loop is slow: where it runs
     sample_interval: float = 1.0
     timing_targets: bool = True
 
 
 PROFILES = {
     "full": Profile("full"),
-    "quick": Profile("quick", eod_sizes=(100,), eod_floor_size=0, naive_hosts=20,
-                     grace_sizes=(50,)),
+    "quick": Profile("quick", scale_sizes=(50, 100), naive_sizes=(50,), grace_sizes=(50,)),
     # A few seconds of every code path, for tests/test_bench_smoke.py: no timing targets.
     "smoke": Profile("smoke", capacity_hosts=3, capacity_sessions=5, capacity_sample=3,
-                     eod_sizes=(3,), eod_sessions=5, eod_floor_size=0, forks=5, startup_ms=0,
-                     latency_ms=0, cost_sessions=(2, 6),
+                     forks=5, startup_ms=0, latency_ms=0, cost_sessions=(2, 6),
                      cost_ways=("session_disconnect session_id", "end_of_day role, warning"),
-                     naive_hosts=3, naive_sessions=4, grace_sizes=(3,),
+                     scale_sizes=(2, 3), scale_sessions=4, naive_sizes=(3,), grace_sizes=(3,),
                      sample_interval=0.2, timing_targets=False),
 }
 
@@ -244,92 +241,19 @@ def capacity(profile: Profile, work: Path, targets) -> CaseResult:
     return result
 
 
-# --- 2. end of day -------------------------------------------------------------------------
+# --- the mixed fleet of an evening ---------------------------------------------------------
 
 
-def _eod_scenario(profile: Profile, hosts: int, startup_ms: int) -> dict:
+def _mixed_scenario(profile: Profile, hosts: int, startup_ms: int) -> dict:
+    """Generated hosts of every generation and authentication, as a site has them."""
     return {
-        "description": f"bench: end of day over {hosts} hosts",
+        "description": f"bench: {hosts} mixed hosts",
         "defaults": {"username": "admin", "password": PASSWORD, "latency_ms": profile.latency_ms,
                      "powershell_startup_ms": startup_ms},
-        "generate": {"count": hosts, "sessions_per_host": profile.eod_sessions, "seed": 2026,
+        "generate": {"count": hosts, "sessions_per_host": profile.scale_sessions, "seed": 2026,
                      "generations": {"2012": 0.3, "2016": 0.6, "none": 0.1},
                      "auths": {"ntlm": 0.7, "basic": 0.2, "https": 0.1}},
     }
-
-
-def end_of_day(profile: Profile, work: Path, targets, hosts: int, startup_ms: int | None = None,
-               label: str = "") -> CaseResult:
-    """playbooks/end_of_day.yml (warning, no grace, disconnect, report) over ``hosts`` hosts."""
-    startup_ms = profile.startup_ms if startup_ms is None else startup_ms
-    label = label or f"end of day {hosts}x{profile.eod_sessions}"
-    result = CaseResult(f"end_of_day_{hosts}" + ("" if startup_ms == profile.startup_ms
-                                                 else f"_startup{startup_ms}"))
-    _fresh(work)
-    with BenchFleet(work, _eod_scenario(profile, hosts, startup_ms)) as fleet:
-        sim_rss_start, _ = fleet.memory_mib()
-        sim_cpu_start = fleet.cpu_seconds()
-        run = run_playbook(fleet, END_OF_DAY, name="end_of_day", forks=profile.forks,
-                           sample_interval=profile.sample_interval,
-                           extra_vars={"end_of_day_grace_seconds": 0,
-                                       "end_of_day_report_dir": str(work / "reports"),
-                                       "end_of_day_run_id": f"bench-{hosts}"})
-        sim_rss, sim_peak = fleet.memory_mib()
-        sim_cpu = fleet.cpu_seconds() - sim_cpu_start
-        state = fleet.state()
-    _require(run, label)
-    commands = _per_host(state, "commands")
-    per_host = sorted(set(commands.values()))
-    batches = math.ceil(hosts / profile.forks)
-    # The least time the simulated PowerShell start-up alone forces: every batch of `forks`
-    # hosts waits for it once per agent command, one task after the other.
-    startup_floor = batches * max(per_host) * startup_ms / 1000
-    result.figures = {
-        "hosts": hosts, "sessions_per_host": profile.eod_sessions, "forks": profile.forks,
-        "powershell_startup_ms": startup_ms, "latency_ms": profile.latency_ms,
-        **_run_figures(run, hosts),
-        "user_sessions": _user_sessions(state),
-        "left_connected": _undisconnected(state),
-        "commands_per_host": per_host,
-        "messages_per_host": sorted(set(_per_host(state, "messages").values())),
-        "startup_floor_seconds": _r(startup_floor),
-        "simulator_rss_mib_after_start": _r(sim_rss_start),
-        "simulator_rss_mib_after_run": _r(sim_rss),
-        "simulator_peak_rss_mib": _r(sim_peak),
-        "simulator_cpu_seconds": _r(sim_cpu),
-        # CPU that other processes of this machine used meanwhile (other work sharing the cores).
-        "other_processes_cpu_seconds": _r(max(0.0, run.machine_cpu_seconds - run.cpu_seconds
-                                              - sim_cpu)),
-        "recap_failed": sum(r.get("failed", 0) + r.get("unreachable", 0) for r in run.recap.values()),
-        **task_breakdown(run.tasks),
-    }
-    t = targets.end_of_day(profile, hosts, startup_ms)
-    f = result.figures
-    result.check(f"{label}: sessions left connected", f["left_connected"], "",
-                 targets.equal(0, "the run must do the work it is timed for"))
-    result.check(f"{label}: agent commands per host", max(per_host), "",
-                 targets.equal(4, "warning (2) + disconnect (2), whatever the host"))
-    result.check(f"{label}: wall time (forks {profile.forks})", f["wall_seconds"], "s", t["wall"])
-    result.report(f"{label}: hosts per minute", f["hosts_per_minute"], "hosts/min")
-    result.report(f"{label}: controller CPU (all processes)", f["controller_cpu_seconds"], "s")
-    result.check(f"{label}: controller CPU per host", _r(run.cpu_seconds / hosts, 2), "s",
-                 t["cpu_per_host"])
-    result.report(f"{label}: controller CPU, main process", f["controller_main_process_cpu_seconds"],
-                  "s")
-    result.report(f"{label}: in the 2 agent tasks", f["agent_task_seconds"], "s")
-    if startup_ms:
-        result.report(f"{label}: of which PowerShell start-up, at least", f["startup_floor_seconds"],
-                      "s")
-    result.report(f"{label}: in {f['other_per_host_tasks']} other per-host tasks",
-                  f["other_per_host_task_seconds"], "s")
-    result.report(f"{label}: other processes' CPU meanwhile", f["other_processes_cpu_seconds"], "s")
-    result.check(f"{label}: controller peak PSS (sum)", f["controller_peak_pss_mib"], "MiB",
-                 t["controller_pss"])
-    result.report(f"{label}: controller largest process RSS", f["controller_max_process_rss_mib"],
-                  "MiB")
-    result.check(f"{label}: simulator RSS after run", f["simulator_rss_mib_after_run"], "MiB",
-                 t["simulator_rss"])
-    return result
 
 
 # --- 3. cost per host ----------------------------------------------------------------------
@@ -441,10 +365,10 @@ def grace(profile: Profile, work: Path, targets, hosts: int) -> CaseResult:
     The main end-of-day runs use grace 0, which skips the decision whether to wait; a real
     evening has a grace period, so this measures that decision on its own.
     """
-    label = f"grace {hosts}x{profile.eod_sessions}"
+    label = f"grace {hosts}x{profile.scale_sessions}"
     result = CaseResult(f"grace_{hosts}")
     _fresh(work)
-    with BenchFleet(work, _eod_scenario(profile, hosts, startup_ms=0)) as fleet:
+    with BenchFleet(work, _mixed_scenario(profile, hosts, startup_ms=0)) as fleet:
         run = run_playbook(fleet, END_OF_DAY, name="grace", forks=profile.forks,
                            sample_interval=profile.sample_interval,
                            extra_vars={"end_of_day_grace_seconds": GRACE_SECONDS,
@@ -477,7 +401,31 @@ def grace(profile: Profile, work: Path, targets, hosts: int) -> CaseResult:
     return result
 
 
-# --- 5. the naive baseline -----------------------------------------------------------------
+# --- 5. scale: the role and the module against Ansible's floor, and the naive loop ---------
+
+FLOOR_ONE = """\
+- name: Ansible's floor, one command per host
+  hosts: wms
+  gather_facts: false
+  tasks:
+    - name: One raw command
+      ansible.builtin.raw: Write-Output ok
+      changed_when: false
+"""
+
+RAW_TASK = {"name": "A raw command", "ansible.builtin.raw": "Write-Output ok", "changed_when": False}
+
+
+def _floor_of_end_of_day(work: Path) -> Path:
+    """playbooks/end_of_day.yml with two raw tasks per host in place of the role (Ansible's floor for it)."""
+    plays = yaml.safe_load(END_OF_DAY.read_text())
+    for play in plays:
+        play.pop("roles")
+        for task in play.get("pre_tasks", []):
+            if "ansible.builtin.include_vars" in task:  # the same settings, read the same way
+                task["ansible.builtin.include_vars"] = str(END_OF_DAY.parent / task["ansible.builtin.include_vars"])
+        play["tasks"] = [RAW_TASK, RAW_TASK]
+    return _playbook(work, "floor2", yaml.safe_dump(plays, sort_keys=False))
 
 NAIVE = """\
 - name: End of day with raw one-liners
@@ -494,60 +442,102 @@ NAIVE = """\
       loop_control:
         label: "{{ item.SessionId }}"
 """
+# Each way: (playbook, what it changes, the agent commands per host it must cost; None: not fixed).
+SCALE_WAYS = ("floor_one_raw", "floor_two_raw", "session_disconnect", "end_of_day_role", "naive_loop")
 
 
-def naive(profile: Profile, work: Path, targets) -> CaseResult:
-    """The same disconnect done with raw one-liners, then with session_disconnect all=true."""
-    result = CaseResult("naive_baseline")
-    _fresh(work)
-    hosts = profile.naive_hosts
-    scenario = {
-        "description": "bench: raw one-liners against the agent",
-        "defaults": {"username": "admin", "password": PASSWORD, "generation": "2016",
-                     "auth": "ntlm", "latency_ms": profile.latency_ms,
-                     "powershell_startup_ms": profile.startup_ms},
-        # Every session Active, so both ways have exactly the same sessions to disconnect.
-        "generate": {"count": hosts, "sessions_per_host": profile.naive_sessions, "seed": 2026,
+def _scale_scenario(profile: Profile, hosts: int) -> dict:
+    return {
+        "description": f"bench: scale, {hosts} MultiPoint 2016 hosts of {profile.scale_sessions} Active sessions",
+        "defaults": {"username": "admin", "password": PASSWORD, "generation": "2016", "auth": "ntlm",
+                     "latency_ms": profile.latency_ms, "powershell_startup_ms": profile.startup_ms},
+        # Every session Active, so every way has the same sessions to disconnect.
+        "generate": {"count": hosts, "sessions_per_host": profile.scale_sessions, "seed": 2026,
                      "states": {"Active": 1}},
     }
-    ways = {"raw one-liners": _playbook(work, "naive", NAIVE),
-            "session_disconnect all=true": _playbook(work, "agent", ALL_SESSIONS)}
-    figures: dict[str, dict] = {}
-    with BenchFleet(work, scenario) as fleet:
-        for index, (label, book) in enumerate(ways.items()):
-            if index:
+
+
+def _state_of(state: dict[str, dict], names: list[str]) -> dict[str, dict]:
+    return {name: state[name] for name in names}
+
+
+def scale(profile: Profile, work: Path, targets) -> CaseResult:
+    """Every way over the first N hosts of one fleet, for each size; the fleet is reset between runs."""
+    result = CaseResult("scale")
+    _fresh(work)
+    books = {"floor_one_raw": _playbook(work, "floor1", FLOOR_ONE), "floor_two_raw": _floor_of_end_of_day(work),
+             "session_disconnect": _playbook(work, "disconnect", ALL_SESSIONS), "end_of_day_role": END_OF_DAY,
+             "naive_loop": _playbook(work, "naive", NAIVE)}
+    sizes: dict[int, dict] = {}
+    with BenchFleet(work, _scale_scenario(profile, max(profile.scale_sizes))) as fleet:
+        names = sorted(fleet.state())
+        sim_cpu_start = fleet.cpu_seconds()
+        for size in profile.scale_sizes:
+            hosts = names[:size]
+            limit = work / f"hosts-{size}.txt"
+            limit.write_text("\n".join(hosts) + "\n")
+            ways: dict[str, dict] = {}
+            for way in SCALE_WAYS:
+                if way == "naive_loop" and size not in profile.naive_sizes:
+                    continue
                 fleet.reset()
-            run = run_playbook(fleet, book, name=f"naive-{index}", forks=profile.forks,
-                               sample_interval=profile.sample_interval)
-            _require(run, f"naive baseline: {label}")
-            state = fleet.state()
-            figures[label] = {
-                **_run_figures(run, hosts),
-                "commands": sum(d["commands"] for d in state.values()),
-                "messages": sum(d["messages"] for d in state.values()),
-                "left_connected": _undisconnected(state),
-                "targeted_sessions": sum(1 for d in state.values() for s in d["sessions"]
-                                         if s["user"] and not s["admin"]),
-            }
-    raw, agent = figures["raw one-liners"], figures["session_disconnect all=true"]
-    result.figures = {"hosts": hosts, "sessions_per_host": profile.naive_sessions,
-                      "forks": profile.forks, "powershell_startup_ms": profile.startup_ms,
-                      "ways": figures,
-                      "command_ratio": _r(raw["commands"] / agent["commands"]),
-                      "message_ratio": _r(raw["messages"] / agent["messages"]),
-                      "wall_ratio": _r(raw["wall_seconds"] / agent["wall_seconds"])}
-    size = f"{hosts}x{profile.naive_sessions}"
-    t = targets.naive(profile)
-    for label, data in figures.items():
-        result.check(f"naive {size}: {label}: sessions left connected", data["left_connected"], "",
-                     targets.equal(0, "both ways do the same work"))
-        result.report(f"naive {size}: {label}: commands per host", _r(data["commands"] / hosts),
-                      "")
-        result.report(f"naive {size}: {label}: WS-Man messages per host",
-                      _r(data["messages"] / hosts), "")
-        result.report(f"naive {size}: {label}: wall time", data["wall_seconds"], "s")
-    result.check(f"naive {size}: commands, raw / agent", result.figures["command_ratio"], "x",
-                 t["command_ratio"])
-    result.check(f"naive {size}: wall time, raw / agent", result.figures["wall_ratio"], "x",
-                 t["wall_ratio"])
+                extra = {"end_of_day_grace_seconds": 0, "end_of_day_report_dir": str(work / "reports"),
+                         "end_of_day_run_id": f"bench-{size}"} if way == "end_of_day_role" else None
+                run = run_playbook(fleet, books[way], name=f"{way}-{size}", forks=profile.forks,
+                                   sample_interval=profile.sample_interval, extra_vars=extra,
+                                   args=["--limit", f"@{limit}"])
+                _require(run, f"scale {size}: {way}")
+                state = _state_of(fleet.state(), hosts)
+                ways[way] = {
+                    **_run_figures(run, size),
+                    "commands_per_host": sorted({d["commands"] for d in state.values()}),
+                    "commands": sum(d["commands"] for d in state.values()),
+                    "targeted_sessions": sum(1 for d in state.values() for x in d["sessions"]
+                                             if x["user"] and not x["admin"]),
+                    "messages_per_host": sorted({d["messages"] for d in state.values()}),
+                    "left_connected": _undisconnected(state),
+                    **({} if way.startswith("floor") else task_breakdown(run.tasks)),
+                }
+            sizes[size] = ways
+            _scale_checks(result, profile, targets, size, ways)
+        sim_rss, _ = fleet.memory_mib()
+        result.figures = {"sessions_per_host": profile.scale_sessions, "forks": profile.forks,
+                          "powershell_startup_ms": profile.startup_ms, "latency_ms": profile.latency_ms,
+                          "sizes": {str(size): ways for size, ways in sizes.items()},
+                          "simulator_rss_mib_after_runs": _r(sim_rss),
+                          "simulator_cpu_seconds": _r(fleet.cpu_seconds() - sim_cpu_start)}
+    result.check(f"scale: simulator RSS after every run ({max(profile.scale_sizes)} hosts)",
+                 result.figures["simulator_rss_mib_after_runs"], "MiB",
+                 targets.scale(profile, max(profile.scale_sizes))["simulator_rss"])
     return result
+
+
+def _scale_checks(result: CaseResult, profile: Profile, targets, size: int, ways: dict[str, dict]) -> None:
+    t = targets.scale(profile, size)
+    label = f"scale {size}x{profile.scale_sessions}"
+    role, disconnect = ways["end_of_day_role"], ways["session_disconnect"]
+    floor1, floor2 = ways["floor_one_raw"], ways["floor_two_raw"]
+    for way, data in ways.items():
+        result.report(f"{label}: {way}: wall time", data["wall_seconds"], "s")
+    result.check(f"{label}: session_disconnect: sessions left connected", disconnect["left_connected"], "",
+                 targets.equal(0, "the run must do the work it is timed for"))
+    result.check(f"{label}: end_of_day role: sessions left connected", role["left_connected"], "",
+                 targets.equal(0, "the run must do the work it is timed for"))
+    result.check(f"{label}: session_disconnect: agent commands per host", max(disconnect["commands_per_host"]), "",
+                 targets.equal(2, f"read, then act ({disconnect['commands_per_host']})"))
+    result.check(f"{label}: end_of_day role: agent commands per host", max(role["commands_per_host"]), "",
+                 targets.equal(4, f"warning (2) + disconnect (2) ({role['commands_per_host']})"))
+    result.check(f"{label}: role / floor of two raw tasks", _r(role["wall_seconds"] / floor2["wall_seconds"], 2),
+                 "x", t["role_vs_floor"])
+    result.check(f"{label}: session_disconnect / floor of one raw task",
+                 _r(disconnect["wall_seconds"] / floor1["wall_seconds"], 2), "x", t["disconnect_vs_floor"])
+    if "naive_loop" in ways:
+        naive = ways["naive_loop"]
+        result.check(f"{label}: naive loop: sessions left connected", naive["left_connected"], "",
+                     targets.equal(0, "the same work as session_disconnect"))
+        result.check(f"{label}: naive loop / session_disconnect", _r(naive["wall_seconds"] / disconnect["wall_seconds"], 2),
+                     "x", t["naive_vs_disconnect"])
+    result.check(f"{label}: end_of_day role: controller CPU per host", _r(role["controller_cpu_seconds"] / size, 3),
+                 "s", t["role_cpu_per_host"])
+    result.check(f"{label}: end_of_day role: controller peak PSS (sum)", role["controller_peak_pss_mib"], "MiB",
+                 t["role_pss"])

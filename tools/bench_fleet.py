@@ -183,11 +183,11 @@ class MeasuredRun:
 
 
 def run_playbook(fleet: BenchFleet, playbook: Path, *, name: str, forks: int,
-                 extra_vars: dict | None = None, timeout: float = 1800,
+                 extra_vars: dict | None = None, args: list[str] | None = None, timeout: float = 1800,
                  sample_interval: float = 0.5) -> MeasuredRun:
     """Run ansible-playbook against the fleet's inventory and measure the controller."""
     book = Playbook(fleet.inventory, playbook, fleet.workdir, name=name, config=fleet.ansible_config,
-                    forks=forks, extra_vars=extra_vars, record_results=False)
+                    forks=forks, extra_vars=extra_vars, args=list(args or []), record_results=False)
     book.prepare()
     out_path = fleet.workdir / f"{name}.out"
     with open(out_path, "w") as out:

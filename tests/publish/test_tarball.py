@@ -26,7 +26,7 @@ SHIPPED = re.compile(r"""
   | playbooks/([\w-]+\.yml|(inventories|vars)/[\w-]+\.yml|templates/[\w.-]+\.j2)
   | plugins/(action|modules|doc_fragments)/[a-z_]+\.py
   | plugins/plugin_utils/(_[a-z_]+\.py|wms_(agent|bootstrap)\.ps1)
-  | roles/end_of_day/(README\.md|(defaults|meta|tasks)/[\w-]+\.yml)
+  | roles/end_of_day/(README\.md|(defaults|meta|tasks|vars)/[\w-]+\.yml)
   | tests/unit/([\w/-]+\.py|requirements\.txt)
   | tests/integration/targets/[\w/.-]+(\.(yml|md|j2)|/aliases)
   | tests/sanity/ignore-[\d.]+\.txt
