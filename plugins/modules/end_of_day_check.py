@@ -68,22 +68,13 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - multipoint.wms.attributes.controller
 attributes:
-  action:
-    support: full
-    details: Runs on the controller only; it contacts no host.
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: Checks the same way in check mode; the report folder is made and test-written in check mode too.
   diff_mode:
     support: none
-  platform:
-    platforms: posix
-    details: Runs on the controller only.
 seealso:
   - module: multipoint.wms.fleet_report
 author:

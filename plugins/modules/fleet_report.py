@@ -62,22 +62,13 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - multipoint.wms.attributes.controller
 attributes:
-  action:
-    support: full
-    details: Runs on the controller only; it contacts no host.
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: Writes the report in check mode too, marked as a rehearsal and named C(end-of-day-<run_id>-check.*); it changes nothing on the hosts.
   diff_mode:
     support: none
-  platform:
-    platforms: posix
-    details: Runs on the controller.
 seealso:
   - module: multipoint.wms.fleet_report_merge
   - name: The multipoint.wms.end_of_day role

@@ -49,22 +49,13 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - multipoint.wms.attributes.controller
 attributes:
-  action:
-    support: full
-    details: Runs on the controller only; it contacts no host.
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: Merges the check-mode parts of the run and writes C(end-of-day-<run_id>-check.*).
   diff_mode:
     support: none
-  platform:
-    platforms: posix
-    details: Runs on the controller.
 seealso:
   - module: multipoint.wms.fleet_report
   - name: Scaling out with AWX job slicing

@@ -75,15 +75,9 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - multipoint.wms.attributes.session
   - multipoint.wms.session_options
 attributes:
-  action:
-    support: full
-    details: Every decision is made on the controller; the host only runs the agent, sent on stdin.
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details:
@@ -93,8 +87,6 @@ attributes:
   diff_mode:
     support: full
     details: Shows the connect state of every targeted session before and after (predicted in check mode).
-  platform:
-    platforms: windows
 notes:
   - The account must be an elevated administrator on the host.
   - Disconnecting is not logging off; programs keep running in a disconnected session.

@@ -46,22 +46,14 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - multipoint.wms.attributes.session
   - multipoint.wms.session_options
 attributes:
-  action:
-    support: full
-    details: Every decision is made on the controller; the host only runs the agent, sent on stdin.
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: Read-only; runs the same way in check mode.
   diff_mode:
     support: none
-  platform:
-    platforms: windows
 seealso:
   - module: multipoint.wms.session_disconnect
   - module: multipoint.wms.session_message

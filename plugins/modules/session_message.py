@@ -51,22 +51,14 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - multipoint.wms.attributes.session
   - multipoint.wms.session_options
 attributes:
-  action:
-    support: full
-    details: Every decision is made on the controller; the host only runs the agent, sent on stdin.
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: Reads the sessions and reports who would get the message; sends nothing.
   diff_mode:
     support: none
-  platform:
-    platforms: windows
 seealso:
   - module: multipoint.wms.session_disconnect
   - module: community.windows.win_msg

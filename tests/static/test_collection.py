@@ -19,6 +19,7 @@ BIN = Path(sys.executable).parent
 MODULES = ("session_disconnect", "session_info", "session_message", "fleet_report", "fleet_report_merge")
 # Every module the collection documents (end_of_day_check checks its raw arguments itself: no spec).
 ALL_MODULES = (*MODULES, "end_of_day_check")
+CONTROLLER_MODULES = ("fleet_report", "fleet_report_merge", "end_of_day_check")
 TASK_KEYWORDS = {
     "name", "register", "when", "check_mode", "diff", "vars", "loop", "tags", "delegate_to", "run_once",
     "become", "ignore_errors", "failed_when", "changed_when", "notify", "no_log", "environment",
@@ -95,7 +96,10 @@ def test_documented_options_are_the_argument_spec(name):
 def test_documentation_shape(name):
     doc = yaml.safe_load(_doc(name).DOCUMENTATION)
     assert doc["module"] == name and doc["version_added"] == "0.1.0"
-    assert {"check_mode", "diff_mode", "platform"} <= set(doc["attributes"])
+    attributes = _rendered(name)["attributes"]
+    assert {"check_mode", "diff_mode", "platform", "action", "async", "bypass_host_loop"} <= set(attributes)
+    assert all(entry.get("description") and entry.get("support") for entry in attributes.values()), attributes
+    assert attributes["platform"]["platforms"] == ("posix" if name in CONTROLLER_MODULES else "windows")
     returns = yaml.safe_load(_doc(name).RETURN)
     for key, entry in returns.items():
         for field in ("description", "returned", "type", "sample"):
