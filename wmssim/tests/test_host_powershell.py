@@ -92,6 +92,17 @@ def test_powershell_arguments(arguments):
     assert (rc, out, err) == (0, b"ok\r\n", b"")
 
 
+@pytest.mark.parametrize(("line", "argv"), [
+    ("PowerShell -NoProfile  -EncodedCommand\tAbC=", ["PowerShell", "-NoProfile", "-EncodedCommand", "AbC="]),
+    ("  powershell.exe   -c  x ", ["powershell.exe", "-c", "x"]),
+    ('powershell -Command "a b"  c', ["powershell", "-Command", "a b", "c"]),
+    ('powershell -Command \\"a b', ["powershell", "-Command", '"a', "b"]),
+])
+def test_command_lines_split_as_windows_splits_them(line, argv):
+    # Lines without quotes take a fast path; both paths split on spaces and tabs only.
+    assert powershell.split_command_line(line) == argv
+
+
 @pytest.mark.parametrize(("arguments", "message"), [
     ("-EncodedCommand !!!notbase64", b"is not properly encoded"),
     ("-NoProfile -Command", b"A command must follow -Command"),

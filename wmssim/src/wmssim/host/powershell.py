@@ -92,6 +92,8 @@ def normalise_script(text: str) -> str:
 
 def split_command_line(line: str) -> list[str]:
     """Split a command line into arguments the way Windows programs do (double quotes group)."""
+    if '"' not in line:  # the usual case (ansible's -EncodedCommand lines): spaces and tabs only
+        return [arg for arg in re.split(r"[ \t]+", line) if arg]
     args: list[str] = []
     current: list[str] = []
     quoted = False
@@ -333,7 +335,8 @@ class PowerShellProcess(Process):
     async def _run_agent(self) -> int:
         """The bootstrap: ``$input`` lines; the first is the request, the rest the agent script."""
         text = "" if self.console_stdin else await self._stdin_text()
-        lines = re.split(r"\r\n|\n|\r", text)
+        # Line ends as .NET's ReadLine reads them: CR LF, LF or CR (and nothing else).
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         if lines and lines[-1] == "":
             lines.pop()
         problem = agent_script_problem("\n".join(lines[1:]), self.known)

@@ -131,16 +131,15 @@ def ntlm_user_lines(spec: HostSpec) -> tuple[str, ...]:
     """Credential lines for the host's one account.
 
     A bare ``user`` is a local account: Windows takes it as ``user``, ``.\\user`` and
-    ``COMPUTER\\user``. A password that cannot sit in ``DOMAIN:USER:PASSWORD`` (it holds ``:``
-    or a line break) is written as an smbpasswd line with its LM/NT hashes instead.
+    ``COMPUTER\\user``. Lines are in the smbpasswd form, with the LM/NT hashes: any password fits
+    (``DOMAIN:USER:PASSWORD`` cannot hold ``:`` or a line break), and pyspnego, which would
+    otherwise hash a plain password again at every logon (DES in pure Python), reads them as is.
     """
     domain, user = split_user(spec.username)
     if ":" in user or "\n" in user or "\r" in user:
         raise ValueError("a user name cannot contain ':' or line breaks")
     domains = [domain] if domain else ["", ".", spec.netbios_name()]
     password = spec.password
-    if ":" not in password and "\n" not in password and "\r" not in password:
-        return tuple(f"{d}:{user}:{password}" for d in domains)
     from spnego._ntlm_raw.crypto import (  # pyspnego's own hash functions
         lmowfv1,
         ntowfv1,
