@@ -60,10 +60,12 @@ def test_smoke_scale_runs_every_way_over_the_first_hosts(smoke_results):
     figures = _case(smoke_results[1], "scale")["figures"]
     assert sorted(figures["sizes"]) == ["2", "3"]
     for size, ways in figures["sizes"].items():
-        expected = {"floor_one_raw": [1], "floor_two_raw": [2], "session_disconnect": [2], "end_of_day_role": [4]}
+        expected = {"floor_one_raw": [1], "floor_two_raw": [2], "two_agent_tasks": [4], "session_disconnect": [2],
+                    "end_of_day_role": [4]}
         for way, commands in expected.items():
             assert ways[way]["rc"] == 0 and ways[way]["commands_per_host"] == commands, (size, way)
         assert ways["session_disconnect"]["left_connected"] == ways["end_of_day_role"]["left_connected"] == 0
+        assert ways["two_agent_tasks"]["left_connected"] == 0
         assert ways["end_of_day_role"]["controller_cpu_seconds"] > 0
         assert ways["end_of_day_role"]["controller_peak_pss_mib"] > 0
         assert [t["action"].rsplit(".", 1)[-1] for t in ways["end_of_day_role"]["tasks"]].count("session_disconnect") == 1

@@ -427,6 +427,26 @@ def _floor_of_end_of_day(work: Path) -> Path:
         play["tasks"] = [RAW_TASK, RAW_TASK]
     return _playbook(work, "floor2", yaml.safe_dump(plays, sort_keys=False))
 
+def _agent_floor_of_end_of_day(work: Path) -> Path:
+    """playbooks/end_of_day.yml with the role's two agent tasks in its place, bare: the settings as
+    literal arguments, nothing registered, no check, no report. What the role's own work costs."""
+    plays = yaml.safe_load(END_OF_DAY.read_text())
+    settings = yaml.safe_load((END_OF_DAY.parent / "vars" / "end_of_day.yml").read_text())
+    selection = {"all": True, "exclude_users": settings["end_of_day_exclude_users"],
+                 "exclude_admins": settings["end_of_day_exclude_admins"]}
+    for play in plays:
+        play.pop("roles")
+        play.pop("pre_tasks", None)
+        play["tasks"] = [
+            {"name": "Warn", "multipoint.wms.session_message": {
+                **selection, "title": settings["end_of_day_warning_title"],
+                "text": settings["end_of_day_warning_text"], "display_seconds": 0}},
+            {"name": "Disconnect", "multipoint.wms.session_disconnect": {
+                **selection, "timeout": settings["end_of_day_timeout"]}},
+        ]
+    return _playbook(work, "agent-floor", yaml.safe_dump(plays, sort_keys=False))
+
+
 NAIVE = """\
 - name: End of day with raw one-liners
   hosts: wms
@@ -443,7 +463,8 @@ NAIVE = """\
         label: "{{ item.SessionId }}"
 """
 # Each way: (playbook, what it changes, the agent commands per host it must cost; None: not fixed).
-SCALE_WAYS = ("floor_one_raw", "floor_two_raw", "session_disconnect", "end_of_day_role", "naive_loop")
+SCALE_WAYS = ("floor_one_raw", "floor_two_raw", "two_agent_tasks", "session_disconnect", "end_of_day_role",
+              "naive_loop")
 
 
 def _scale_scenario(profile: Profile, hosts: int) -> dict:
@@ -466,6 +487,7 @@ def scale(profile: Profile, work: Path, targets) -> CaseResult:
     result = CaseResult("scale")
     _fresh(work)
     books = {"floor_one_raw": _playbook(work, "floor1", FLOOR_ONE), "floor_two_raw": _floor_of_end_of_day(work),
+             "two_agent_tasks": _agent_floor_of_end_of_day(work),
              "session_disconnect": _playbook(work, "disconnect", ALL_SESSIONS), "end_of_day_role": END_OF_DAY,
              "naive_loop": _playbook(work, "naive", NAIVE)}
     sizes: dict[int, dict] = {}
@@ -529,6 +551,12 @@ def _scale_checks(result: CaseResult, profile: Profile, targets, size: int, ways
                  targets.equal(4, f"warning (2) + disconnect (2) ({role['commands_per_host']})"))
     result.check(f"{label}: role / floor of two raw tasks", _r(role["wall_seconds"] / floor2["wall_seconds"], 2),
                  "x", t["role_vs_floor"])
+    agents = ways["two_agent_tasks"]
+    result.check(f"{label}: two bare agent tasks: agent commands per host", max(agents["commands_per_host"]), "",
+                 targets.equal(4, f"the role's two tasks, bare ({agents['commands_per_host']})"))
+    result.report(f"{label}: two bare agent tasks / floor of two raw tasks",
+                  _r(agents["wall_seconds"] / floor2["wall_seconds"], 2), "x")
+    result.report(f"{label}: role / two bare agent tasks", _r(role["wall_seconds"] / agents["wall_seconds"], 2), "x")
     result.check(f"{label}: session_disconnect / floor of one raw task",
                  _r(disconnect["wall_seconds"] / floor1["wall_seconds"], 2), "x", t["disconnect_vs_floor"])
     if "naive_loop" in ways:

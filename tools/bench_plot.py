@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 LINES = (  # way, label, style
     ("floor_one_raw", "floor: 1 raw task per host", ":"),
     ("floor_two_raw", "floor: 2 raw tasks per host", "--"),
+    ("two_agent_tasks", "the role's 2 agent tasks, bare (4 commands)", "--"),
     ("session_disconnect", "session_disconnect (filters, 2 commands)", "-"),
     ("end_of_day_role", "end_of_day role (warning, disconnect, report)", "-"),
     ("naive_loop", "naive loop (1 raw command per session)", "-."),
