@@ -16,6 +16,7 @@ from ansible_collections.multipoint.wms.plugins.plugin_utils._report import (
     RUN_ID,
     FleetReport,
     build_report,
+    host_values,
     new_run_id,
     write_report,
 )
@@ -125,7 +126,7 @@ def default_hosts(task_vars: dict, hostvars, disconnect_var: str) -> list[str]:
     hosts = list(task_vars.get("ansible_play_hosts_all") or [])
     in_play = set(hosts)
     for name in hostvars:
-        if name not in in_play and disconnect_var in (hostvars.get(name) or {}):
+        if name not in in_play and disconnect_var in host_values(hostvars, name):
             hosts.append(name)
     return hosts
 
