@@ -29,17 +29,17 @@ MUST_RUN = {
 }
 
 PIP_SHIM = '''\
-"""Stands in for get-pip.py: installs pip from the wheel beside this file (downloaded from PyPI)."""
+"""Stands in for get-pip.py: installs pip from the wheel beside this file (downloaded from PyPI).
+A pip wheel runs as a program from inside itself: python pip-X-py3-none-any.whl/pip install ..."""
 import glob
 import os
+import subprocess
 import sys
 
 wheel = glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "pip-{version}-*.whl"))[0]
-sys.path.insert(0, wheel)
-from pip._internal.cli.main import main  # noqa: E402
-
 args = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]
-sys.exit(main(["install", "--upgrade", "--force-reinstall", *args]))
+sys.exit(subprocess.call([sys.executable, os.path.join(wheel, "pip"), "install", "--upgrade", "--force-reinstall",
+                          *args]))
 '''
 
 
