@@ -427,6 +427,7 @@ def _floor_of_end_of_day(work: Path) -> Path:
         play["tasks"] = [RAW_TASK, RAW_TASK]
     return _playbook(work, "floor2", yaml.safe_dump(plays, sort_keys=False))
 
+
 def _agent_floor_of_end_of_day(work: Path) -> Path:
     """playbooks/end_of_day.yml with the role's two agent tasks in its place, bare: the settings as
     literal arguments, nothing registered, no check, no report. What the role's own work costs."""
