@@ -122,6 +122,16 @@ def _choice(key: str, value: object, choices: tuple[str, ...]) -> str:
     return value
 
 
+def _choice_list(key: str, value: object, choices: tuple[str, ...]) -> list[str]:
+    """A non-empty list, each element one of ``choices``."""
+    items = _string_list(key, value, ", ".join(choices))
+    if not items:
+        raise OptionError(f"{_name(key)}: the list is empty; name at least one of {', '.join(choices)}")
+    for item in items:
+        _choice(key, item, choices)
+    return items
+
+
 def report_folder(value: object, cwd: str) -> Path:
     """The report folder, made if missing and test-written: an absolute path, or OptionError."""
     if not isinstance(value, str) or not value.strip():
@@ -152,12 +162,7 @@ def check_settings(settings: Mapping, cwd: str) -> dict:
     checked["users"] = _patterns("users", value.get("users", []))
     checked["exclude_users"] = _patterns("exclude_users", value.get("exclude_users", []))
     checked["exclude_admins"] = _flag("exclude_admins", value.get("exclude_admins", True))
-    states = _string_list("states", value.get("states", list(DISCONNECTABLE_STATES)), "Active, Idle")
-    if not states:
-        raise OptionError(f"{_name('states')}: the list is empty; name at least one of {', '.join(DISCONNECTABLE_STATES)}")
-    for state in states:
-        _choice("states", state, DISCONNECTABLE_STATES)
-    checked["states"] = states
+    checked["states"] = _choice_list("states", value.get("states", list(DISCONNECTABLE_STATES)), DISCONNECTABLE_STATES)
     text = _text("warning_text", value.get("warning_text", ""), TEXT_MAX)
     if text and not text.strip():
         raise OptionError(f"{_name('warning_text')}: the warning is blank; give the text users should read, "
@@ -171,12 +176,7 @@ def check_settings(settings: Mapping, cwd: str) -> dict:
     checked["unwarned"] = _choice("unwarned", value.get("unwarned", "disconnect"), UNWARNED)
     checked["timeout"] = _whole("timeout", value.get("timeout", 30), TIMEOUT_RANGE)
     checked["backend"] = _choice("backend", value.get("backend", "auto"), BACKENDS)
-    formats = _string_list("report_formats", value.get("report_formats", list(FORMATS)), "json, markdown")
-    if not formats:
-        raise OptionError(f"{_name('report_formats')}: the list is empty; accepted: {', '.join(FORMATS)}")
-    for fmt in formats:
-        _choice("report_formats", fmt, FORMATS)
-    checked["report_formats"] = formats
+    checked["report_formats"] = _choice_list("report_formats", value.get("report_formats", list(FORMATS)), FORMATS)
     run_id = value.get("run_id", "")
     if not isinstance(run_id, str) or (run_id and not RUN_ID.match(run_id)):
         raise OptionError(f"{_name('run_id')}: got {_got(run_id)}; accepted: {RUN_ID_FORM}")
