@@ -6,6 +6,7 @@ import json
 
 from ansible_collections.multipoint.wms.plugins.plugin_utils._report import (
     build_report,
+    host_values,
     new_run_id,
     write_report,
 )
@@ -90,3 +91,23 @@ def test_two_runs_never_share_files(tmp_path):
     for run_id in list(ids)[:2]:
         write_report(build_report(run_id, False, ["h"], {}, "d", "w"), str(tmp_path), ["json"])
     assert len(list(tmp_path.glob("end-of-day-*.json"))) == 2
+
+
+class _HostVars(dict):
+    """Like ansible's HostVars: get() templates (refused here), raw_get() gives the stored values, and an
+    unknown host is an undefined marker, not a mapping."""
+
+    def get(self, name, default=None):
+        raise AssertionError("the report must not template the hosts' results again")
+
+    def raw_get(self, name):
+        return dict.get(self, name, object())
+
+
+def test_results_are_read_as_stored_and_unknown_hosts_have_none():
+    hostvars = _HostVars(HOSTVARS)
+    assert host_values(hostvars, "mps-changed") is HOSTVARS["mps-changed"]
+    assert host_values(hostvars, "not-in-inventory") == {}
+    report = build_report("r1", False, ["mps-changed", "not-in-inventory"], hostvars, "end_of_day_disconnect",
+                          "end_of_day_warning")
+    assert [h.status for h in report.hosts] == ["changed", "not_run"]
