@@ -63,11 +63,16 @@ def _prepare_home() -> None:
     (cache / f"get_pip_{version.replace('.', '_')}.py").write_text(PIP_SHIM.format(version=version))
 
 
-def test_sanity_passes_on_the_built_collection(unpacked):
+def _ansible_test(command: str, unpacked: Path, timeout: int) -> subprocess.CompletedProcess:
+    """``ansible-test <command>`` in its own virtualenvs (Python 3.11) on the unpacked tarball."""
     _prepare_home()
-    out = subprocess.run([str(BIN / "ansible-test"), "sanity", "--venv", "--python", "3.11", "--color", "no"],
-                         capture_output=True, text=True, cwd=unpacked, env=tool_env(HOME=str(HOME)),
-                         timeout=1800, check=False)
+    return subprocess.run([str(BIN / "ansible-test"), command, "--venv", "--python", "3.11", "--color", "no"],
+                          capture_output=True, text=True, cwd=unpacked, env=tool_env(HOME=str(HOME)),
+                          timeout=timeout, check=False)
+
+
+def test_sanity_passes_on_the_built_collection(unpacked):
+    out = _ansible_test("sanity", unpacked, timeout=1800)
     log = out.stdout + out.stderr
     ran = set(re.findall(r'Running sanity test "([^"]+)"', log))
     errors = [line for line in log.splitlines() if line.startswith("ERROR")]
@@ -87,10 +92,7 @@ def test_no_sanity_test_is_ignored():
 
 def test_units_pass_under_ansible_test(unpacked):
     """The shipped unit tests run where ansible-test puts them (its pytest plugins, its collection loader)."""
-    _prepare_home()
-    out = subprocess.run([str(BIN / "ansible-test"), "units", "--venv", "--python", "3.11", "--color", "no"],
-                         capture_output=True, text=True, cwd=unpacked, env=tool_env(HOME=str(HOME)),
-                         timeout=1200, check=False)
+    out = _ansible_test("units", unpacked, timeout=1200)
     log = out.stdout + out.stderr
     assert out.returncode == 0, log[-6000:]
     summary = re.search(r"(?m)^=+ (.*) in [\d.]+s", log).group(1)  # e.g. "166 passed"
